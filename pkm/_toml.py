@@ -1,0 +1,68 @@
+"""Reading TOML files with errors that name the file, the line and the problem."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from pkm.errors import InputFileError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+__all__ = ["load_toml", "parse_toml", "key_line"]
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+
+
+def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
+    """Parse TOML `text` read from `path`; a syntax error becomes InputFileError (exit 2)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _AT_LINE.search(message)
+        line = None
+        if match:
+            message = message[: match.start()] + message[match.end():]
+            line = int(match.group(1)) if match.group(1) else text.count("\n") + 1
+        raise InputFileError(
+            f"invalid TOML: {message.strip() or 'syntax error'}",
+            path=str(path),
+            line=line,
+            hint="fix the syntax at that line (https://toml.io describes the format)",
+        ) from None
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read and parse the TOML file at `path` (UTF-8)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path)) from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
+    return parse_toml(text, path)
+
+
+def key_line(text: str, key: str, table: str | None = None) -> int | None:
+    """Best-effort line number (1-based) of `key = ...` in `text`, inside `[table]` if given.
+
+    TOML parsers report no positions for values that parse but are wrong
+    (a number where a string belongs); this finds the line to point at.
+    """
+    in_table = table is None
+    key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_table = table is None or stripped.strip("[] \t") == table
+            continue
+        if in_table and key_re.match(line):
+            return number
+    return None

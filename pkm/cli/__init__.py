@@ -1,0 +1,32 @@
+"""The `pkm` command line: a registry of commands, each imported only when run.
+
+A command is a module with `add_arguments(parser)` and `run(args, ctx) -> int`.
+The registry holds only names and one-line summaries, so `pkm --version` and
+`pkm --help` import no command module at all.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["COMMANDS", "main"]
+
+# name -> (module, summary). Keep in the order `pkm --help` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "index": ("pkm.cli.index", "Query a package index (available versions)"),
+    "download": ("pkm.cli.download", "Download the best artifact of packages, hash-verified"),
+    "config": ("pkm.cli.config", "Show the effective settings and where each comes from"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run pkm with `argv` (default: sys.argv[1:]); returns the exit code."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args in (["--version"], ["-V"]):  # the fast path: no argparse, no settings
+        from pkm import __version__
+
+        sys.stdout.write(f"pkm {__version__}\n")
+        return 0
+    from pkm.cli._app import run
+
+    return run(args)

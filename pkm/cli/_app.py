@@ -1,0 +1,120 @@
+"""Parse the command line, run one command, and turn failures into messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import os
+import sys
+from typing import Any, NoReturn
+
+from pkm import __version__
+from pkm.cli import COMMANDS
+from pkm.cli._context import Context
+from pkm.errors import PkmError, UsageError
+from pkm.ui import Console
+
+__all__ = ["Parser", "run"]
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are UsageError (exit 2) instead of a bare exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, why=self.format_usage().strip(), hint=f"see `{self.prog} --help`")
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default: Any = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("global options")
+    group.add_argument("-q", "--quiet", action="store_true", default=default if suppress else False,
+                       help="print only results and errors")
+    group.add_argument("-v", "--verbose", action="count", default=default if suppress else 0,
+                       help="say more about what is happening (repeat for more)")
+    group.add_argument("--format", choices=("text", "json"), default=default if suppress else "text",
+                       help="output format of results (default: text)")
+
+
+def _top_parser() -> Parser:
+    width = max(len(name) for name in COMMANDS)
+    commands = "\n".join(f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items())
+    parser = Parser(
+        prog="pkm",
+        usage="pkm [-h] [-V] [global options] COMMAND [ARGS...]",
+        description="pkm: a Python package manager built around a runtime import-hook layer.",
+        epilog=f"commands:\n{commands}\n\nRun `pkm COMMAND --help` for a command's options.\n"
+        "Environment: PKM_HOME, PKM_INDEX_URL, PKM_OFFLINE, ... (see `pkm config`); PKM_DEBUG=1 shows tracebacks.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"pkm {__version__}")
+    _global_options(parser, suppress=False)
+    parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return parser
+
+
+def command_parser(name: str, module: Any) -> Parser:
+    """The parser of one command: its own arguments plus the global options."""
+    summary = COMMANDS[name][1]
+    parser = Parser(prog=f"pkm {name}", description=(module.__doc__ or summary).strip(),
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    module.add_arguments(parser)
+    _global_options(parser, suppress=True)
+    return parser
+
+
+def _unknown(name: str) -> UsageError:
+    close = difflib.get_close_matches(name, COMMANDS, n=1)
+    hint = f"did you mean `pkm {close[0]}`?" if close else "run `pkm --help` to see the commands"
+    return UsageError(f"unknown command `{name}`", hint=hint)
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, Any]:
+    top = _top_parser()
+    ns = top.parse_args(argv)
+    if ns.command is None:
+        top.print_help()
+        raise SystemExit(2)
+    if ns.command not in COMMANDS:
+        raise _unknown(ns.command)
+    module = importlib.import_module(COMMANDS[ns.command][0])
+    args = command_parser(ns.command, module).parse_args(ns.args)
+    for key in ("quiet", "verbose", "format"):  # global options may come before or after COMMAND
+        if not hasattr(args, key):
+            setattr(args, key, getattr(ns, key))
+    args.command = ns.command
+    return args, module
+
+
+def run(argv: list[str]) -> int:
+    debug = os.environ.get("PKM_DEBUG", "") not in ("", "0")
+    console = Console()
+    try:
+        args, module = _parse(argv)
+        console = Console(quiet=args.quiet, verbose=args.verbose, format=args.format)
+        with Context(args, console) as ctx:
+            return int(module.run(args, ctx) or 0)
+    except PkmError as error:
+        if debug:
+            raise
+        console.error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        console.error(PkmError("interrupted"))
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`pkm ... | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # a bug: say so plainly, show the traceback only when asked
+        if debug:
+            raise
+        console.error(PkmError(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="run again with PKM_DEBUG=1 to see the traceback, and report it",
+        ))
+        return 1

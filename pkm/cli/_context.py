@@ -1,0 +1,56 @@
+"""What a command receives besides its arguments: the console, settings, and shared clients."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from pkm.ui import Console
+
+__all__ = ["Context"]
+
+
+class Context:
+    """Per-run services, created on first use and closed when the command ends.
+
+    Settings are read lazily (a command that needs none pays nothing); one HTTP
+    client is created per run and passed down, never held in a global.
+    """
+
+    def __init__(self, args: argparse.Namespace, console: Console):
+        self.args = args
+        self.console = console
+        self._settings = None
+        self._http = None
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from pkm.cli._options import cli_settings
+            from pkm.project.settings import load_settings
+
+            self._settings = load_settings(cli_settings(self.args), warn=self.console.warn)
+        return self._settings
+
+    def http(self) -> Any:
+        """The run's pooled HTTP client, configured from the settings."""
+        if self._http is None:
+            from pkm.http import HttpClient
+
+            s = self.settings
+            self._http = HttpClient(timeout=s.http_timeout, offline=s.offline, cache_dir=s.home / "index-v1")
+        return self._http
+
+    def tmp_dir(self) -> Path:
+        """Staging space on the store's filesystem (so renames are atomic)."""
+        path = self.settings.home / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path

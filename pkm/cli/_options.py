@@ -1,0 +1,37 @@
+"""Options shared by several commands: the index options, and turning them into settings."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_index_options", "cli_settings"]
+
+
+def add_index_options(parser: argparse.ArgumentParser) -> None:
+    """`--index-url`, `--extra-index-url`, `--find-links`, `--offline`: every command that touches an index."""
+    group = parser.add_argument_group("index options")
+    group.add_argument("--index-url", metavar="URL",
+                       help="the main index (default: https://pypi.org/simple/; env PKM_INDEX_URL)")
+    group.add_argument("--extra-index-url", metavar="URL", action="append",
+                       help="another index, searched BEFORE --index-url in the order given; "
+                            "the first index that has a project wins (repeatable; env PKM_EXTRA_INDEX_URL)")
+    group.add_argument("--find-links", metavar="PATH|URL", action="append",
+                       help="a directory or HTML page of links to artifacts (repeatable; env PKM_FIND_LINKS)")
+    group.add_argument("--offline", action="store_const", const=True,
+                       help="do not touch the network; use cached pages and artifacts only (env PKM_OFFLINE)")
+
+
+def cli_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line, keyed like the settings fields."""
+    values: dict[str, Any] = {}
+    if getattr(args, "index_url", None):
+        values["index-url"] = args.index_url
+    if getattr(args, "extra_index_url", None):
+        values["extra-index-url"] = tuple(args.extra_index_url)
+    if getattr(args, "find_links", None):
+        values["find-links"] = tuple(v if "://" in v else str(Path(v).resolve()) for v in args.find_links)
+    if getattr(args, "offline", None):
+        values["offline"] = True
+    return values

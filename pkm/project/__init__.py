@@ -1,0 +1,1 @@
+"""Projects: pyproject.toml (PEP 621/735), workspaces, tasks and settings."""

@@ -1,0 +1,212 @@
+"""Settings and their precedence: CLI flag > PKM_* environment > [tool.pkm] > user config > default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from pkm._toml import key_line, load_toml
+from pkm.errors import InputFileError, UsageError
+
+__all__ = [
+    "DEFAULT_INDEX_URL",
+    "FIELDS",
+    "Field",
+    "Settings",
+    "find_pyproject",
+    "load_settings",
+    "user_config_path",
+]
+
+DEFAULT_INDEX_URL = "https://pypi.org/simple/"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting: its key in TOML files, its environment variable, its kind."""
+
+    key: str
+    env: str
+    kind: str  # "str" | "list" | "bool" | "float" | "path" | "paths"
+    help: str
+
+    @property
+    def attr(self) -> str:
+        return self.key.replace("-", "_")
+
+
+FIELDS = (
+    Field("index-url", "PKM_INDEX_URL", "str", "the main package index (PEP 503/691 simple API)"),
+    Field("extra-index-url", "PKM_EXTRA_INDEX_URL", "list", "more indexes, searched before index-url, in order"),
+    Field("find-links", "PKM_FIND_LINKS", "paths", "directories or pages of links to artifacts"),
+    Field("offline", "PKM_OFFLINE", "bool", "never touch the network; use the cache"),
+    Field("home", "PKM_HOME", "path", "the store and cache root"),
+    Field("http-timeout", "PKM_HTTP_TIMEOUT", "float", "seconds to wait for a server"),
+)
+
+
+def _default_home(environ: Mapping[str, str]) -> Path:
+    cache = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "pkm"
+
+
+_DEFAULTS: dict[str, Callable[[Mapping[str, str]], Any]] = {
+    "index-url": lambda env: DEFAULT_INDEX_URL,
+    "extra-index-url": lambda env: (),
+    "find-links": lambda env: (),
+    "offline": lambda env: False,
+    "home": _default_home,
+    "http-timeout": lambda env: 30.0,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings of one command run; `sources` says where each came from."""
+
+    index_url: str
+    extra_index_url: tuple[str, ...]
+    find_links: tuple[str, ...]
+    offline: bool
+    home: Path
+    http_timeout: float
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def index_urls(self) -> tuple[str, ...]:
+        """Indexes in search order: the extra ones first (as given), then the main one."""
+        return (*self.extra_index_url, self.index_url)
+
+
+def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "pkm" / "config.toml"
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start`, or None."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _from_env(f: Field, raw: str) -> Any:
+    if f.kind == "bool":
+        if raw.strip().lower() in _TRUE:
+            return True
+        if raw.strip().lower() in _FALSE:
+            return False
+        raise UsageError(f"{f.env}={raw!r} is not a boolean", hint=f"set {f.env} to 1 or 0")
+    if f.kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise UsageError(f"{f.env}={raw!r} is not a number", hint=f"set {f.env} to a number of seconds") from None
+    if f.kind in ("list", "paths"):
+        return tuple(raw.split())
+    return raw
+
+
+_TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array"}
+
+
+def _from_file(f: Field, value: Any, path: Path, text: str, table: str | None) -> Any:
+    def bad(expected: str) -> InputFileError:
+        got = _TYPE_NAMES.get(type(value), type(value).__name__)
+        return InputFileError(
+            f"`{f.key}` must be {expected}, not {got}",
+            path=str(path),
+            line=key_line(text, f.key, table),
+            hint=f"{f.key} is {f.help}",
+        )
+
+    if f.kind == "bool":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if f.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise bad("a positive number")
+        return float(value)
+    if f.kind in ("list", "paths"):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        if f.kind == "paths":  # relative paths are relative to the file that names them
+            value = [v if "://" in v else str((path.parent / v).resolve()) for v in value]
+        return tuple(value)
+    if not isinstance(value, str):
+        raise bad("a string")
+    if f.kind == "path":
+        return str((path.parent / Path(value).expanduser()).resolve())
+    return value
+
+
+def _file_layer(path: Path, table: tuple[str, ...], warn: Callable[[str], None] | None) -> dict[str, tuple[Any, str]]:
+    data = load_toml(path)
+    for part in table:
+        data = data.get(part, {})
+        if not isinstance(data, dict):
+            raise InputFileError(f"[{'.'.join(table)}] must be a table", path=str(path))
+    text = path.read_text(encoding="utf-8")
+    table_name = ".".join(table) or None
+    where = f"{path} [{table_name}]" if table_name else str(path)
+    layer = {}
+    known = {f.key: f for f in FIELDS}
+    for key, value in data.items():
+        f = known.get(key)
+        if f is None:
+            # [tool.pkm] also holds tables owned by other features (tasks, extensions, ...)
+            if not table and warn is not None:
+                warn(f"{path}: unknown setting `{key}` ignored (known: {', '.join(known)})")
+            continue
+        layer[key] = (_from_file(f, value, path, text, table_name), where)
+    return layer
+
+
+def load_settings(
+    cli: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Settings:
+    """Merge the layers; `cli` maps field keys (e.g. "index-url") to values given on the command line.
+
+    Costs a stat per parent directory and, when present, parsing two small TOML files.
+    Malformed files raise InputFileError (exit 2) naming the file and line.
+    """
+    environ = os.environ if environ is None else environ
+    layers: list[dict[str, tuple[Any, str]]] = []
+    user = user_config_path(environ)
+    if user.is_file():
+        layers.append(_file_layer(user, (), warn))
+    pyproject = find_pyproject(cwd or Path.cwd())
+    if pyproject is not None:
+        layers.append(_file_layer(pyproject, ("tool", "pkm"), warn))
+    layers.append({f.key: (_from_env(f, environ[f.env]), f.env) for f in FIELDS if f.env in environ})
+    layers.append({k: (v, f"--{k}") for k, v in (cli or {}).items() if v is not None})
+
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for f in FIELDS:
+        value, source = _DEFAULTS[f.key](environ), "default"
+        for layer in layers:
+            if f.key in layer:
+                value, source = layer[f.key]
+        if f.kind in ("list", "paths"):
+            value = tuple(value)
+        values[f.attr] = Path(value) if f.kind == "path" else value
+        sources[f.key] = source
+    return Settings(**values, sources=sources)

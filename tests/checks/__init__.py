@@ -1,0 +1,1 @@
+"""Static checks over the source tree (import boundaries)."""
