@@ -5,14 +5,15 @@ nothing beside it can shadow a standard module. The output is versioned
 ("probe": 1) so the reading side can refuse what it does not understand.
 """
 
-import json
-import os
-import platform
+import os  # os and sys are loaded before any script runs: nothing can shadow them
 import sys
-import sysconfig
 
 if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.path.dirname(os.path.abspath(__file__)):
     del sys.path[0]
+
+import json  # noqa: E402 - only now that our folder is off sys.path
+import platform  # noqa: E402
+import sysconfig  # noqa: E402
 
 
 def _markers():
