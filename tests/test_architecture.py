@@ -11,6 +11,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Shared value modules: any layer may use them (errors, TOML reading, the version).
 SHARED = frozenset({"pkm", "pkm.errors", "pkm._toml"})
 ANY = None
+# pkm_runtime locates the scripts that run in other interpreters (hooks/); these layers run them.
+WITH_RUNTIME = frozenset({"packaging", "tomli", "tomlkit", "pkm_runtime"})
 
 # DESIGN.md, "Allowed imports". The most specific package wins.
 RULES = {
@@ -18,8 +20,8 @@ RULES = {
     "pkm.errors": Rule(pkm=frozenset()),
     "pkm._toml": Rule(pkm=frozenset()),
     "pkm.__main__": Rule(pkm=frozenset({"pkm.cli"})),
-    "pkm.cli": Rule(pkm=ANY),
-    "pkm.run": Rule(pkm=ANY),
+    "pkm.cli": Rule(pkm=ANY, third_party=WITH_RUNTIME),
+    "pkm.run": Rule(pkm=ANY, third_party=WITH_RUNTIME),
     "pkm.ui": Rule(pkm=frozenset({"pkm.resolver.pubgrub"})),
     "pkm.http": Rule(pkm=frozenset()),
     "pkm.index": Rule(pkm=frozenset({"pkm.http"})),
@@ -28,10 +30,10 @@ RULES = {
     "pkm.resolver.pubgrub": Rule(pkm=frozenset(), shared=False),
     "pkm.resolver": Rule(pkm=frozenset({"pkm.resolver.pubgrub"})),
     "pkm.install": Rule(pkm=frozenset({"pkm.store"})),
-    "pkm.env": Rule(pkm=frozenset()),
+    "pkm.env": Rule(pkm=frozenset(), third_party=WITH_RUNTIME),
     "pkm.backend": Rule(pkm=frozenset(), shared=False, third_party=frozenset({"packaging", "tomli"})),
     "pkm.project": Rule(pkm=frozenset()),
-    "pkm.build": Rule(pkm=frozenset({"pkm.env", "pkm.store", "pkm.http"})),
+    "pkm.build": Rule(pkm=frozenset({"pkm.env", "pkm.store", "pkm.http"}), third_party=WITH_RUNTIME),
     "pkm.publish": Rule(pkm=frozenset({"pkm.http"})),
 }
 
