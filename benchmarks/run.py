@@ -184,6 +184,7 @@ for scenario, per_tool in ratios.items():
 fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(labels)), 3.5))
 ax.bar(labels, values, color=["#2a7" if v <= 1 else "#c44" for v in values])
 ax.axhline(1.0, color="black", linewidth=0.8)
+ax.set_ylim(0, max(values + [1.0]) * 1.15)
 ax.set_ylabel("pkm time / other tool time (lower is better)")
 for i, v in enumerate(values):
     ax.text(i, v, f"{v:.2f}x", ha="center", va="bottom")
