@@ -1,0 +1,101 @@
+"""Inspect and maintain the store: where it is, what it holds, verify it, collect garbage.
+
+  pkm store path              print the store's root (PKM_HOME)
+  pkm store info              entries and sizes per bucket
+  pkm store verify            re-hash every blob and check every tree; evict what
+                              is corrupt (exit 1 if anything was)
+  pkm store gc [--dry-run]    remove what no environment, lock or runtime
+                              manifest uses, and roots whose path is gone
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pkm.cli._context import Context
+from pkm.cli._options import add_global_options
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=type(parser))
+    path = actions.add_parser("path", help="print the store's root directory")
+    info = actions.add_parser("info", help="entries and sizes per bucket")
+    verify = actions.add_parser("verify", help="re-hash blobs, check trees, evict what is corrupt")
+    gc = actions.add_parser("gc", help="remove entries no root uses, and roots whose path is gone")
+    gc.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    gc.add_argument("--min-age", type=float, default=3600.0, metavar="SECONDS",
+                    help="keep entries touched more recently than this (default: 3600); "
+                         "a command still running may not have registered its root yet")
+    for sub in (path, info, verify, gc):
+        add_global_options(sub)
+
+
+def _bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from pkm.store import Store
+
+    store = Store(ctx.settings.home)
+    if args.action == "path":
+        ctx.console.result(str(store.root), data={"root": str(store.root)})
+        return 0
+    if args.action == "info":
+        return _info(store, ctx)
+    if args.action == "verify":
+        return _verify(store, ctx)
+    return _gc(store, ctx, dry_run=args.dry_run, min_age=args.min_age)
+
+
+def _info(store, ctx: Context) -> int:
+    data = store.info()
+    buckets = data["buckets"]
+    lines = [f"store: {data['root']}" + ("" if data["version"] else " (not created yet)")]
+    width = max([len(n) for n in buckets] + [6])
+    for name, row in buckets.items():
+        lines.append(f"  {name:<{width}}  {row['entries']:>7} entries  {_bytes(row['bytes']):>10}")
+    total = sum(row["bytes"] for row in buckets.values())
+    lines.append(f"  {'total':<{width}}  {'':>7}          {_bytes(total):>10}")
+    data["bytes"] = total
+    ctx.console.result("\n".join(lines), data=data)
+    return 0
+
+
+def _verify(store, ctx: Context) -> int:
+    report = store.verify()
+    corrupt = [{"kind": e.kind, "sha256": e.name, "problem": e.detail} for e in report.corrupt]
+    lines = [f"checked {report.blobs} blobs and {report.trees} trees"]
+    if corrupt:
+        lines.append(f"{len(corrupt)} corrupt, evicted (they are fetched again when next needed):")
+        lines += [f"  {c['kind']} {c['sha256']}: {c['problem']}" for c in corrupt]
+    else:
+        lines.append("no corruption found")
+    ctx.console.result("\n".join(lines), data={"blobs": report.blobs, "trees": report.trees, "corrupt": corrupt})
+    return 1 if corrupt else 0
+
+
+def _gc(store, ctx: Context, *, dry_run: bool, min_age: float) -> int:
+    report = store.gc(dry_run=dry_run, min_age=min_age)
+    verb = "would remove" if dry_run else "removed"
+    lines = []
+    for e in report.removed:
+        detail = f" ({e.detail})" if e.detail else ""
+        lines.append(f"{verb} {e.kind} {e.name}{detail}  {_bytes(e.size)}")
+    lines.append(f"{verb} {len(report.removed)} entries, {_bytes(report.bytes_freed)}"
+                 f" {'would be ' if dry_run else ''}freed; kept {report.kept_blobs} blobs and {report.kept_trees} trees")
+    data = {
+        "dry_run": dry_run,
+        "removed": [{"kind": e.kind, "name": e.name, "detail": e.detail, "bytes": e.size} for e in report.removed],
+        "bytes_freed": report.bytes_freed,
+        "kept": {"blobs": report.kept_blobs, "trees": report.kept_trees},
+    }
+    ctx.console.result("\n".join(lines), data=data)
+    return 0

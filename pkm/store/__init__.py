@@ -1,0 +1,72 @@
+"""The content-addressed store under PKM_HOME: verified blobs, unpacked trees, buckets, locks, gc.
+
+Layout (the root is passed in; the library never reads environment variables)::
+
+    store-version               "1": the layout version; another value is refused
+    blobs/sha256/ab/<hex>       every artifact, verified on add, read-only
+    trees/<wheel-sha256>/       a wheel unpacked once: its members as in the zip
+                                (`<name>.data/` kept for the installer to map),
+                                `.pyc` for each interpreter in `__pycache__`,
+                                files read-only; importable as a sys.path entry
+    trees/<sha>/.pkm-complete   the completion marker (JSON: version, wheel,
+                                sha256, files, interpreters, written); a tree
+                                without a readable marker does not exist
+    tmp/                        staging on the same filesystem (atomic renames)
+    locks/<name>.lock           flock files; the holder writes its pid + command
+    roots/<key>.json            the roots registry (below)
+    <name>-v<N>/                buckets for other layers (`store.bucket(...)`):
+                                metadata-v1, runtime-v1, builds-v1, index-v1
+
+Writing: blobs and small records go temp file -> fsync -> rename
+(`atomic_write`). A tree is unpacked into `tmp/`, compiled, made read-only,
+renamed into `trees/` whole, then its marker is written; all under the tree's
+lock, so concurrent unpackers of one wheel do the work once and readers never
+see a partial tree. Bytecode for another interpreter is added under that lock
+(`Store.compile_tree`).
+
+Corruption: `Store.blob()` re-hashes and evicts a blob that no longer matches;
+`Store.add_tree()` replaces a tree without a readable marker; `Store.verify()`
+re-hashes every blob and checks every tree against its marker and RECORD.
+
+Roots (for gc): whoever depends on store entries registers a root with
+`store.add_root(path, kind, trees=[...], blobs=[...])`: `path` is the thing
+that keeps it alive (an environment directory, a pylock.toml, a runtime
+manifest), `kind` a word for people (`environment`, `lock`, `manifest`), and
+the lists are sha256 digests (a tree is named by its wheel's digest, so a
+root that wants both the wheel and its tree lists the digest in both). The
+record lives at `roots/<sha256(abs path)[:32]>.json` as
+`{"version": 1, "path", "kind", "trees", "blobs"}`; registering the same path
+again replaces it, `remove_root(path)` drops it. `gc` keeps every blob and
+tree a live root lists, drops roots whose path is gone, and removes other
+entries older than `min_age` (default one hour: a command may not have
+registered its root yet). Buckets are left to their owners.
+"""
+
+from __future__ import annotations
+
+from pkm.store._atomic import atomic_write
+from pkm.store._lock import FileLock, LockTimeoutError
+from pkm.store._maintain import Entry, GcReport, VerifyReport
+from pkm.store._roots import Root
+from pkm.store._store import MARKER, STORE_VERSION, Store, TreeInfo, check_sha256
+from pkm.store._unpack import ArchiveLimits, Member, UnsafeArchiveError, check_members, extract_members
+
+__all__ = [
+    "Store",
+    "TreeInfo",
+    "Root",
+    "Entry",
+    "GcReport",
+    "VerifyReport",
+    "FileLock",
+    "LockTimeoutError",
+    "ArchiveLimits",
+    "Member",
+    "UnsafeArchiveError",
+    "check_members",
+    "extract_members",
+    "check_sha256",
+    "atomic_write",
+    "MARKER",
+    "STORE_VERSION",
+]

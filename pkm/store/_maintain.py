@@ -1,0 +1,305 @@
+"""Whole-store maintenance: verify (re-hash and evict), gc (unreferenced entries), info (sizes)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from pkm.store._atomic import hash_file, remove_tree
+from pkm.store._lock import FileLock, LockTimeoutError
+from pkm.store._store import is_sha256
+from pkm.store._unpack import MARKER
+
+if TYPE_CHECKING:
+    from pkm.store._store import Store
+
+__all__ = ["Entry", "VerifyReport", "GcReport", "verify", "gc", "info"]
+
+# Staging directories of a running unpack live in tmp/; never sweep one younger than this.
+TMP_GRACE = 3600.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A store entry named in a report: `kind` is blob, tree, root or tmp."""
+
+    kind: str
+    name: str
+    detail: str = ""
+    size: int = 0
+
+
+@dataclass
+class VerifyReport:
+    blobs: int = 0
+    trees: int = 0
+    corrupt: list = field(default_factory=list)  # list[Entry]; each one was evicted
+
+
+@dataclass
+class GcReport:
+    dry_run: bool = False
+    removed: list = field(default_factory=list)  # list[Entry]; with dry_run, what would go
+    kept_blobs: int = 0
+    kept_trees: int = 0
+
+    @property
+    def bytes_freed(self) -> int:
+        return sum(e.size for e in self.removed)
+
+
+def _blobs(store: Store) -> Iterator[Path]:
+    base = store.root / "blobs" / "sha256"
+    if not base.is_dir():
+        return
+    for fan in sorted(os.listdir(base)):
+        folder = base / fan
+        if folder.is_dir():
+            for name in sorted(os.listdir(folder)):
+                yield folder / name
+
+
+def _trees(store: Store) -> Iterator[Path]:
+    base = store.root / "trees"
+    if base.is_dir():
+        for name in sorted(os.listdir(base)):
+            yield base / name
+
+
+def _size(path: Path) -> int:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return 0
+    if not os.path.isdir(path) or os.path.islink(path):
+        return st.st_size
+    total = 0
+    for dirpath, _dirs, names in os.walk(str(path)):
+        for n in names:
+            try:
+                total += os.lstat(os.path.join(dirpath, n)).st_size
+            except FileNotFoundError:
+                pass
+    return total
+
+
+def _tree_lock(store: Store, name: str, timeout: float) -> FileLock:
+    return FileLock(store.root / "locks" / f"tree-{name}.lock", timeout=timeout, what=f"the tree {name[:16]}")
+
+
+# -- verify -------------------------------------------------------------------
+
+
+def verify(store: Store) -> VerifyReport:
+    """Re-hash every blob and check every tree (marker, file count, RECORD hashes); evict what is corrupt.
+
+    Cost: reads every byte of the store. Trees are checked under their lock.
+    """
+    report = VerifyReport()
+    if not (store.root / "store-version").exists():
+        return report
+    for path in _blobs(store):
+        report.blobs += 1
+        got, _ = hash_file(path)
+        if got != path.name:
+            size = _size(path)
+            store._evict_blob(path, f"its content hashes to {got}")
+            report.corrupt.append(Entry("blob", path.name, f"content hashes to {got}", size))
+    for path in _trees(store):
+        report.trees += 1
+        with _tree_lock(store, path.name, store.lock_timeout):
+            if not path.exists():
+                continue
+            problem = _tree_problem(store, path)
+            if problem:
+                size = _size(path)
+                store._evict_tree(path, problem)
+                report.corrupt.append(Entry("tree", path.name, problem, size))
+    return report
+
+
+def _tree_problem(store: Store, path: Path) -> str | None:
+    info = store.tree_info(path.name) if is_sha256(path.name) else None
+    if info is None:
+        return "no readable completion marker"
+    files = 0
+    for dirpath, dirs, names in os.walk(str(path)):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        top = dirpath == str(path)
+        files += sum(1 for n in names if not (top and (n == MARKER or n.startswith(f".{MARKER}."))))
+    if files != info.files:
+        return f"holds {files} files, its marker says {info.files}"
+    for record in sorted(path.glob("*.dist-info/RECORD")):
+        problem = _record_problem(path, record)
+        if problem:
+            return problem
+    return None
+
+
+def _record_problem(tree: Path, record: Path) -> str | None:
+    """The first file whose content disagrees with the wheel's RECORD, if any."""
+    try:
+        rows = list(csv.reader(io.StringIO(record.read_text(encoding="utf-8"))))
+    except (OSError, ValueError, csv.Error):
+        return f"{record.relative_to(tree)} is unreadable"
+    for row in rows:
+        if len(row) < 2 or not row[1].startswith("sha256="):
+            continue
+        rel = row[0]
+        if rel.startswith("/") or ".." in rel.split("/"):
+            continue  # not a path inside the wheel; the installer judges RECORD itself
+        target = tree / rel
+        if not target.is_file():
+            return f"{rel} is missing"
+        got, _ = hash_file(target)
+        expected = row[1][len("sha256="):]
+        if base64.urlsafe_b64encode(bytes.fromhex(got)).rstrip(b"=").decode() != expected.rstrip("="):
+            return f"{rel} does not match its RECORD hash"
+    return None
+
+
+# -- gc -----------------------------------------------------------------------
+
+
+def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0) -> GcReport:
+    """Remove blobs and trees no live root refers to, dead roots, and stale staging files.
+
+    A root is dead when its path no longer exists (or its record is unreadable).
+    Entries younger than `min_age` seconds (blob mtime; tree marker mtime,
+    refreshed when a tree is reused) are kept: they may belong to a command
+    that has not registered its root yet. A tree locked by another process is
+    skipped. With `dry_run` nothing is removed; the report says what would be.
+    """
+    report = GcReport(dry_run=dry_run)
+    if not (store.root / "store-version").exists():
+        return report
+    now = time.time()
+    with store.lock("gc", what="the store (gc)"):
+        live_trees: set[str] = set()
+        live_blobs: set[str] = set()
+        for root in store.roots():
+            if root.alive:
+                live_trees |= root.trees
+                live_blobs |= root.blobs
+            else:
+                why = "unreadable record" if not root.readable else f"{root.kind} {root.path} no longer exists"
+                report.removed.append(Entry("root", str(root.path), why, _size(root.record)))
+                if not dry_run:
+                    _unlink(root.record)
+        for path in _blobs(store):
+            if path.name in live_blobs or _age(path, now) < min_age:
+                report.kept_blobs += 1
+                continue
+            report.removed.append(Entry("blob", path.name, "", _size(path)))
+            if not dry_run:
+                _unlink(path)
+        for path in _trees(store):
+            marker = path / MARKER
+            if path.name in live_trees or _age(marker if marker.exists() else path, now) < min_age:
+                report.kept_trees += 1
+                continue
+            _gc_tree(store, path, report, dry_run)
+        if not dry_run:
+            _sweep_tree_locks(store)
+        tmp = store.root / "tmp"
+        for name in sorted(os.listdir(tmp)) if tmp.is_dir() else ():
+            path = tmp / name
+            if _age(path, now) >= max(min_age, TMP_GRACE):
+                report.removed.append(Entry("tmp", name, "stale staging", _size(path)))
+                if not dry_run:
+                    remove_tree(path)
+    return report
+
+
+def _gc_tree(store: Store, path: Path, report: GcReport, dry_run: bool) -> None:
+    lock = _tree_lock(store, path.name, 0)
+    try:
+        lock.acquire()
+    except LockTimeoutError:  # being published or compiled right now: in use
+        report.kept_trees += 1
+        return
+    try:
+        if not path.exists():
+            return
+        report.removed.append(Entry("tree", path.name, _wheel_name(store, path), _size(path)))
+        if not dry_run:
+            store._evict_tree(path, None)
+            _unlink(lock.path)  # safe while held: waiters notice the file changed and retry
+    finally:
+        lock.release()
+
+
+def _sweep_tree_locks(store: Store) -> None:
+    """Delete the lock files of trees that do not exist (failed or evicted unpacks), each while held."""
+    folder = store.root / "locks"
+    for name in sorted(os.listdir(folder)) if folder.is_dir() else ():
+        digest = name[len("tree-"):-len(".lock")]
+        if not (name.startswith("tree-") and name.endswith(".lock") and is_sha256(digest)):
+            continue
+        if (store.root / "trees" / digest).exists():
+            continue
+        lock = FileLock(folder / name, timeout=0)
+        try:
+            lock.acquire()
+        except LockTimeoutError:
+            continue  # someone is unpacking it right now
+        try:
+            if not (store.root / "trees" / digest).exists():
+                _unlink(lock.path)
+        finally:
+            lock.release()
+
+
+def _wheel_name(store: Store, path: Path) -> str:
+    info = store.tree_info(path.name) if is_sha256(path.name) else None
+    return info.wheel if info else "incomplete"
+
+
+def _age(path: Path, now: float) -> float:
+    try:
+        return now - os.lstat(path).st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+# -- info ---------------------------------------------------------------------
+
+
+def info(store: Store) -> dict:
+    """Counts and sizes per bucket: {"root", "version", "buckets": {name: {"entries", "bytes"}}}.
+
+    Entries are blob files for `blobs`, tree directories for `trees`, root
+    records for `roots`, files elsewhere. Cost: one walk of the store.
+    """
+    root = store.root
+    try:
+        version = (root / "store-version").read_text(encoding="utf-8").strip()
+    except OSError:
+        version = None
+    buckets: dict[str, dict[str, int]] = {}
+    names = sorted(os.listdir(root)) if root.is_dir() else []
+    for name in names:
+        path = root / name
+        if not path.is_dir() or name == "locks":
+            continue
+        if name == "blobs":
+            entries = sum(1 for _ in _blobs(store))
+        elif name == "trees":
+            entries = sum(1 for _ in _trees(store))
+        else:
+            entries = sum(len(files) for _d, _s, files in os.walk(str(path)))
+        buckets[name] = {"entries": entries, "bytes": _size(path)}
+    return {"root": str(root), "version": version, "buckets": buckets}

@@ -1,0 +1,388 @@
+"""The store object: layout under PKM_HOME, verified blobs, unpacked trees, buckets."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable, Union
+
+from pkm.errors import HashMismatchError, NotFoundError, PkmError
+from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree
+from pkm.store._bytecode import compile_here, compile_with
+from pkm.store._lock import FileLock
+from pkm.store._unpack import MARKER, ArchiveLimits, check_members, extract_members
+
+__all__ = ["Store", "TreeInfo", "STORE_VERSION", "MARKER"]
+
+STORE_VERSION = 1
+MARKER_VERSION = 1
+_HEX = re.compile(r"[0-9a-f]{64}")
+_BUCKET = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*-v[0-9]+")
+Source = Union[str, "os.PathLike[str]", BinaryIO]
+# Called with (kind, sha256, reason) when a corrupt entry is found and removed.
+EvictHook = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class TreeInfo:
+    """A published tree and what its completion marker says about it."""
+
+    path: Path
+    sha256: str
+    wheel: str
+    files: int
+    interpreters: tuple[str, ...]
+
+
+def is_sha256(value: str) -> bool:
+    return bool(_HEX.fullmatch(value))
+
+
+def check_sha256(value: str) -> str:
+    """`value` as a lower-case sha256 hex digest, or UsageError-like PkmError if it is not one."""
+    digest = value.lower()
+    if not _HEX.fullmatch(digest):
+        raise PkmError(f"not a sha256 hex digest: {value!r}", hint="pass the 64 hex digits of the artifact's sha256")
+    return digest
+
+
+class Store:
+    """A content-addressed store rooted at `root` (PKM_HOME); see the package docstring.
+
+    Creating a Store touches nothing on disk; the first write creates the
+    layout and the `store-version` file. Safe to share between threads and
+    processes. `lock_timeout` bounds every wait for another process;
+    `limits` caps what an unpacked wheel may hold; `on_evict` hears about
+    every corrupt entry removed.
+    """
+
+    def __init__(self, root: Path, *, lock_timeout: float = 60.0, limits: ArchiveLimits = ArchiveLimits(),
+                 on_evict: EvictHook | None = None):
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+        self.limits = limits
+        self.on_evict = on_evict
+        self._ready = False
+
+    # -- layout ---------------------------------------------------------------
+
+    @property
+    def tmp(self) -> Path:
+        """Staging space on the store's filesystem: download here, then `add_blob(..., move=True)`."""
+        self.ensure()
+        return self.root / "tmp"
+
+    def ensure(self) -> None:
+        """Create the layout if needed; refuse a store written by an incompatible pkm."""
+        if self._ready:
+            return
+        version_file = self.root / "store-version"
+        try:
+            found = version_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            found = None
+        except OSError as exc:
+            raise PkmError(f"cannot read the store at {self.root}", why=str(exc),
+                           hint="check PKM_HOME and its permissions") from exc
+        if found is not None and found != str(STORE_VERSION):
+            raise PkmError(
+                f"the store at {self.root} has layout version {found!r}; this pkm reads version {STORE_VERSION}",
+                hint="point PKM_HOME at another directory, or delete this one (it is only a cache)")
+        try:
+            for sub in ("blobs/sha256", "trees", "tmp", "locks", "roots"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            if found is None:
+                atomic_write(version_file, f"{STORE_VERSION}\n")
+        except OSError as exc:
+            raise PkmError(f"cannot create the store at {self.root}", why=str(exc),
+                           hint="check PKM_HOME and its permissions") from exc
+        self._ready = True
+
+    def bucket(self, name: str) -> Path:
+        """The directory of a versioned bucket (`metadata-v1`, `runtime-v1`, ...), created on demand.
+
+        Its layout belongs to its user; the store only sizes it (`info`).
+        """
+        if not _BUCKET.fullmatch(name):
+            raise PkmError(f"not a bucket name: {name!r}", hint="bucket names look like `runtime-v1`")
+        self.ensure()
+        path = self.root / name
+        path.mkdir(exist_ok=True)
+        return path
+
+    def lock(self, name: str, *, shared: bool = False, what: str = "") -> FileLock:
+        """A cross-process lock named `name` (a file under `locks/`); use it with `with`."""
+        self.ensure()
+        return FileLock(self.root / "locks" / f"{name}.lock", timeout=self.lock_timeout, shared=shared,
+                        what=what or name)
+
+    # -- blobs ----------------------------------------------------------------
+
+    def blob_path(self, sha256: str) -> Path:
+        """Where the blob with this digest lives (whether or not it is there)."""
+        digest = check_sha256(sha256)
+        return self.root / "blobs" / "sha256" / digest[:2] / digest
+
+    def blob(self, sha256: str, *, verify: bool = True) -> Path | None:
+        """The stored blob, or None if absent. With `verify` (cost: one read of
+        the file) a blob whose content no longer matches is evicted and None returned."""
+        path = self.blob_path(sha256)
+        if not path.is_file():
+            return None
+        if verify:
+            got, _ = hash_file(path)
+            if got != sha256.lower():
+                self._evict_blob(path, f"its content hashes to {got}")
+                return None
+        return path
+
+    def add_blob(self, source: Source, sha256: str, *, move: bool = False) -> Path:
+        """Store `source` (a path or a binary stream) under `sha256`, verified; returns the blob's path.
+
+        The bytes are hashed on the way in; a mismatch raises HashMismatchError
+        and stores nothing. With `move=True` a path is renamed into place (no
+        copy: download into `store.tmp` first) and the store takes it over, also
+        on mismatch (it is deleted). Idempotent: adding a present blob replaces
+        it with the verified bytes. Durable: fsync before the rename.
+        """
+        digest = check_sha256(sha256)
+        self.ensure()
+        dest = self.blob_path(digest)
+        if isinstance(source, (str, os.PathLike)):
+            src = Path(source)
+            if move:
+                return self._move_blob(src, digest, dest)
+            with open(src, "rb") as stream:
+                return self._copy_blob(stream, digest, dest, str(src))
+        return self._copy_blob(source, digest, dest, getattr(source, "name", "stream"))
+
+    def _copy_blob(self, stream: BinaryIO, digest: str, dest: Path, label: str) -> Path:
+        staged = self.root / "tmp" / f"blob-{secrets.token_hex(8)}"
+        try:
+            got, _ = copy_hashed(stream, staged)
+            if got != digest:
+                raise _mismatch(label, digest, got)
+            return self._publish_blob(staged, dest)
+        finally:
+            _unlink(staged)
+
+    def _move_blob(self, src: Path, digest: str, dest: Path) -> Path:
+        try:
+            got, _ = hash_file(src)
+            if got != digest:
+                raise _mismatch(str(src), digest, got)
+            with open(src, "rb+") as f:  # the downloader may not have synced it
+                os.fsync(f.fileno())
+            try:
+                return self._publish_blob(src, dest)
+            except OSError:  # another filesystem: copy instead
+                with open(src, "rb") as stream:
+                    return self._copy_blob(stream, digest, dest, str(src))
+        finally:
+            _unlink(src)
+
+    def _publish_blob(self, staged: Path, dest: Path) -> Path:
+        os.chmod(staged, 0o444)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, dest)
+        fsync_dir(dest.parent)
+        return dest
+
+    def _evict_blob(self, path: Path, reason: str) -> None:
+        _unlink(path)
+        if self.on_evict is not None:
+            self.on_evict("blob", path.name, reason)
+
+    # -- trees ----------------------------------------------------------------
+
+    def tree_path(self, sha256: str) -> Path:
+        """Where the tree of the wheel with this digest lives (whether or not it is there)."""
+        return self.root / "trees" / check_sha256(sha256)
+
+    def tree(self, sha256: str) -> Path | None:
+        """The published tree of this wheel, or None (absent, unfinished, or its marker unreadable)."""
+        info = self.tree_info(sha256)
+        return info.path if info is not None else None
+
+    def tree_info(self, sha256: str) -> TreeInfo | None:
+        """The tree and its marker's record, or None where `tree()` would say None. Cost: one small read."""
+        path = self.tree_path(sha256)
+        try:
+            record = json.loads((path / MARKER).read_text(encoding="utf-8"))
+            if record.get("version") != MARKER_VERSION or record.get("sha256") != path.name:
+                return None
+            return TreeInfo(path, path.name, str(record["wheel"]), int(record["files"]),
+                            tuple(record["interpreters"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def add_tree(self, wheel: str | os.PathLike[str], sha256: str, *, filename: str | None = None,
+                 compile: bool = True) -> Path:
+        """Unpack the wheel at `wheel` (whose sha256 is `sha256`) into its tree, once; returns the tree.
+
+        Safe: every member is checked before anything is written (UnsafeArchiveError).
+        The wheel is hashed first (HashMismatchError). Unpacks into `tmp/`,
+        compiles `.pyc` for the running interpreter (unless `compile=False`),
+        makes files read-only, renames the directory into `trees/` and writes
+        the completion marker. Concurrent callers for one wheel: one unpacks,
+        the others wait (bounded) and reuse its tree. A leftover tree without
+        a marker is replaced. `filename` (default: the file's name) is recorded.
+        """
+        digest = check_sha256(sha256)
+        found = self.tree_info(digest)
+        if found is not None:
+            _touch(found.path / MARKER)  # tells gc's grace period that it is in use
+            return found.path
+        self.ensure()
+        name = filename or Path(wheel).name
+        with self.lock(f"tree-{digest}", what=f"the tree of {name}"):
+            found = self.tree_info(digest)
+            if found is not None:
+                return found.path
+            final = self.tree_path(digest)
+            if final.exists():  # a crash between rename and marker, or a damaged marker
+                self._evict_tree(final, "it has no readable completion marker")
+            got, _ = hash_file(Path(wheel))
+            if got != digest:
+                raise _mismatch(str(wheel), digest, got)
+            staging = Path(tempfile.mkdtemp(dir=str(self.root / "tmp"), prefix=f"tree-{digest[:16]}-"))
+            try:
+                files, executables = self._unpack(Path(wheel), name, staging)
+                tags = [compile_here(staging, ddir=final)] if compile else []
+                _make_read_only(staging, executables)
+                os.chmod(staging, 0o755)
+                os.replace(staging, final)
+            except BaseException:
+                remove_tree(staging)
+                raise
+            fsync_dir(final.parent)
+            self._write_marker(final, name, files, tags)
+        return final
+
+    def _unpack(self, wheel: Path, name: str, dest: Path) -> tuple[int, set[str]]:
+        try:
+            with zipfile.ZipFile(wheel) as zf:
+                members = check_members(zf, name, self.limits)
+                files = extract_members(zf, members, dest, name)
+        except zipfile.BadZipFile as exc:
+            raise PkmError(f"cannot unpack {name}: not a valid zip archive", why=str(exc),
+                           hint="the file is truncated or corrupt; fetch it again") from exc
+        executables = {os.path.join(str(dest), *m.parts) for m in members if m.executable}
+        return files, executables
+
+    def _write_marker(self, tree: Path, wheel: str, files: int, tags: list[str]) -> None:
+        record = {"version": MARKER_VERSION, "wheel": wheel, "sha256": tree.name, "files": files,
+                  "interpreters": sorted(set(tags)), "written": time.time()}
+        # staged in tmp/, so a crash never leaves a stray file inside the tree
+        atomic_write(tree / MARKER, json.dumps(record, indent=1) + "\n", mode=0o444, tmp_dir=self.root / "tmp")
+
+    def compile_tree(self, sha256: str, python: str | os.PathLike[str]) -> TreeInfo:
+        """Add bytecode for another interpreter (`python`, an executable) to a published tree.
+
+        Runs that interpreter's compileall in a subprocess, under the tree's
+        lock, then records its cache tag in the marker. Raises NotFoundError if
+        the tree is not published.
+        """
+        digest = check_sha256(sha256)
+        with self.lock(f"tree-{digest}", what=f"the tree {digest[:16]}"):
+            info = self.tree_info(digest)
+            if info is None:
+                raise NotFoundError(f"no tree {digest} in the store",
+                                    hint="unpack the wheel into the store first")
+            tag = compile_with(python, info.path)
+            _make_read_only(info.path, set())
+            if tag not in info.interpreters:
+                self._write_marker(info.path, info.wheel, info.files, [*info.interpreters, tag])
+        return self.tree_info(digest) or info
+
+    def evict_tree(self, sha256: str, reason: str) -> None:
+        """Remove a tree (e.g. found corrupt), under its lock."""
+        digest = check_sha256(sha256)
+        with self.lock(f"tree-{digest}", what=f"the tree {digest[:16]}"):
+            path = self.tree_path(digest)
+            if path.exists():
+                self._evict_tree(path, reason)
+
+    def _evict_tree(self, path: Path, reason: str | None) -> None:
+        """Remove a tree directory (caller holds its lock); `reason` set means it was corrupt."""
+        # Rename first, so the tree disappears at once; delete at leisure.
+        doomed = self.root / "tmp" / f"evicted-{path.name[:16]}-{secrets.token_hex(4)}"
+        os.replace(path, doomed)
+        remove_tree(doomed)
+        if reason is not None and self.on_evict is not None:
+            self.on_evict("tree", path.name, reason)
+
+    # -- roots, verify, gc, info (in _roots and _maintain) ----------------------
+
+    def verify(self):
+        """Re-hash every blob, check every tree, evict the corrupt; returns a VerifyReport."""
+        from pkm.store._maintain import verify
+
+        return verify(self)
+
+    def gc(self, *, dry_run: bool = False, min_age: float = 3600.0):
+        """Remove what no live root uses (see `_maintain.gc`); returns a GcReport."""
+        from pkm.store._maintain import gc
+
+        return gc(self, dry_run=dry_run, min_age=min_age)
+
+    def info(self) -> dict:
+        """Counts and sizes per bucket (see `_maintain.info`)."""
+        from pkm.store._maintain import info
+
+        return info(self)
+
+    def add_root(self, path: str | os.PathLike[str], kind: str, *, trees=(), blobs=()) -> Path:
+        """Register (or update) what the environment, lock or manifest at `path` uses; see `_roots`."""
+        from pkm.store._roots import add_root
+
+        return add_root(self, Path(path), kind, trees=trees, blobs=blobs)
+
+    def remove_root(self, path: str | os.PathLike[str]) -> bool:
+        from pkm.store._roots import remove_root
+
+        return remove_root(self, Path(path))
+
+    def roots(self) -> list:
+        from pkm.store._roots import read_roots
+
+        return read_roots(self)
+
+
+def _mismatch(label: str, expected: str, got: str) -> HashMismatchError:
+    return HashMismatchError(f"sha256 of {label} does not match", why=f"expected {expected}\n     got {got}",
+                             hint="the download is corrupt or was tampered with; fetch it again from a trusted index")
+
+
+def _make_read_only(root: Path, executables: set[str]) -> None:
+    """Drop write permission from every file under `root` (directories stay writable,
+    so other interpreters can add bytecode and eviction can rename)."""
+    for dirpath, _dirs, names in os.walk(str(root)):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            st = os.lstat(p)
+            mode = 0o555 if p in executables or st.st_mode & 0o100 else 0o444
+            if (st.st_mode & 0o777) != mode:
+                os.chmod(p, mode)
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # another user's store entry: the grace period is only a courtesy
+        pass
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
