@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from pkm import __version__
 from pkm.cli import COMMANDS
 from pkm.cli._context import Context
+from pkm.cli._options import add_global_options
 from pkm.errors import PkmError, UsageError
 from pkm.ui import Console
 
@@ -23,17 +24,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message, why=self.format_usage().strip(), hint=f"see `{self.prog} --help`")
-
-
-def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    default: Any = argparse.SUPPRESS if suppress else None
-    group = parser.add_argument_group("global options")
-    group.add_argument("-q", "--quiet", action="store_true", default=default if suppress else False,
-                       help="print only results and errors")
-    group.add_argument("-v", "--verbose", action="count", default=default if suppress else 0,
-                       help="say more about what is happening (repeat for more)")
-    group.add_argument("--format", choices=("text", "json"), default=default if suppress else "text",
-                       help="output format of results (default: text)")
 
 
 def _top_parser() -> Parser:
@@ -48,7 +38,7 @@ def _top_parser() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-V", "--version", action="version", version=f"pkm {__version__}")
-    _global_options(parser, suppress=False)
+    add_global_options(parser, suppress=False)
     parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -60,7 +50,7 @@ def command_parser(name: str, module: Any) -> Parser:
     parser = Parser(prog=f"pkm {name}", description=(module.__doc__ or summary).strip(),
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     module.add_arguments(parser)
-    _global_options(parser, suppress=True)
+    add_global_options(parser, suppress=True)
     return parser
 
 

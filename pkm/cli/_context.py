@@ -49,6 +49,14 @@ class Context:
             self._http = HttpClient(timeout=s.http_timeout, offline=s.offline, cache_dir=s.home / "index-v1")
         return self._http
 
+    def index(self) -> Any:
+        """A SimpleIndex over the configured indexes and find-links, sharing the run's HTTP client."""
+        from pkm.index import SimpleIndex
+
+        s = self.settings
+        return SimpleIndex(self.http(), s.index_urls, find_links=s.find_links, tmp_dir=self.tmp_dir(),
+                           metadata_dir=s.home / "metadata-v1")
+
     def tmp_dir(self) -> Path:
         """Staging space on the store's filesystem (so renames are atomic)."""
         path = self.settings.home / "tmp"

@@ -6,7 +6,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_index_options", "cli_settings"]
+__all__ = ["add_global_options", "add_index_options", "cli_settings"]
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool = True) -> None:
+    """`-q`, `-v`, `--format`: accepted before the command and after it (and after a subcommand)."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("global options")
+    group.add_argument("-q", "--quiet", action="store_true", default=default if suppress else False,
+                       help="print only results and errors")
+    group.add_argument("-v", "--verbose", action="count", default=default if suppress else 0,
+                       help="say more about what is happening (repeat for more)")
+    group.add_argument("--format", choices=("text", "json"), default=default if suppress else "text",
+                       help="output format of results (default: text)")
 
 
 def add_index_options(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,297 @@
+"""SimpleIndex: the Index over PEP 503/691 indexes and find-links, through one shared HttpClient.
+
+Search order: the indexes as given (callers pass `--extra-index-url`
+entries first, then `--index-url`); the first index whose page for the
+project exists wins, and later indexes are not asked (no mixing, so a
+public index cannot shadow a private name). 404/410 means "ask the next";
+401/403 stops with an error. Find-links artifacts join the winning page
+(they are the user's own files, so mixing them is safe); when no index has
+the project, find-links alone make the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from packaging.metadata import Metadata
+from packaging.utils import InvalidName, canonicalize_name
+
+from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineError, PkmError, UsageError
+
+from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
+from ._model import Artifact, NotFound, Offline, ProjectPage, Progress, redact_url, unsafe_filename_reason
+from ._parse import ACCEPT, MAX_PAGE_BYTES, parse_links_page, parse_project_page
+from ._wheelmeta import BadWheel, metadata_from_ranges, metadata_from_zip
+
+if TYPE_CHECKING:
+    from pkm.http import HttpClient, Response
+
+__all__ = ["SimpleIndex"]
+
+PageResult = Union[ProjectPage, NotFound, Offline]
+
+
+def _header(response: "Response", name: str) -> str:
+    return response.headers.get(name, None) or response.headers.get(name.lower(), None) or ""
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+class SimpleIndex:
+    """The Index over Simple API indexes and find-links sources (see the module docstring for the order).
+
+    Every method is thread-safe and memoized for the object's lifetime (one
+    command): a page or metadata file is fetched once however many threads
+    ask. Pages go through the client's HTTP cache when `cache` is true;
+    extracted metadata is kept under `metadata_dir` when given (e.g.
+    `PKM_HOME/metadata-v1`), keyed by the artifact's sha256 and URL.
+    """
+
+    max_page_bytes = MAX_PAGE_BYTES
+
+    def __init__(
+        self,
+        client: "HttpClient",
+        index_urls: Sequence[str],
+        *,
+        find_links: Sequence[str] = (),
+        tmp_dir: Path,
+        cache: bool = True,
+        workers: int = 8,
+        metadata_dir: Optional[Path] = None,
+    ):
+        self._client = client
+        self._indexes = tuple(url if url.endswith("/") else url + "/" for url in index_urls)
+        self._find_links = tuple(find_links)
+        self._tmp_dir = Path(tmp_dir)
+        self._cache = cache
+        self._workers = max(1, workers)
+        self._metadata_dir = Path(metadata_dir) if metadata_dir is not None else None
+        self._pages = Memo()
+        self._metadata = Memo()
+        self._links = Memo()
+
+    # -- project pages ------------------------------------------------------------
+
+    def project_page(self, name: str) -> PageResult:
+        """The page of `name` from the first index that has it, plus find-links artifacts. One request per index asked."""
+        try:
+            key = canonicalize_name(name, validate=True)
+        except InvalidName:
+            raise UsageError(f"{name!r} is not a valid project name",
+                             hint="project names are letters, digits, and . _ - between them (PEP 508)") from None
+        return self._pages.get(key, lambda: self._load_page(key))
+
+    def _load_page(self, name: str) -> PageResult:
+        try:
+            links = tuple(self._links.get("all", self._load_find_links).get(name, ()))
+        except OfflineError as exc:
+            return Offline(name, exc.what)
+        for index in self._indexes:
+            try:
+                response = self._client.get(index + name + "/", headers={"Accept": ACCEPT}, cache=self._cache)
+            except OfflineError as exc:
+                return Offline(name, exc.what)
+            if response.status in (404, 410):
+                continue
+            if response.status in (401, 403):
+                raise NetworkError(
+                    f"the index {redact_url(index)} refused access (HTTP {response.status}) to project {name!r}",
+                    why="pkm stops at an index that refuses access rather than asking the next one, "
+                        "so that another index cannot serve a private project's name",
+                    hint="give credentials for this index (https://user:token@host/... or ~/.netrc), "
+                         "or remove it from the index options",
+                )
+            if response.status != 200:
+                raise NetworkError(f"the index {redact_url(index)} answered HTTP {response.status} for project {name!r}",
+                                   hint="retry later; if it persists, check the index URL")
+            page = parse_project_page(
+                response.body, content_type=_header(response, "Content-Type"), page_url=response.url,
+                project=name, index_url=_without_userinfo(index), max_bytes=self.max_page_bytes,
+            )
+            if not links:
+                return page
+            versions = sort_versions(list(page.versions) + [str(a.version) for a in links])
+            return ProjectPage(name, page.artifacts + links, page.index_url, versions, page.skipped)
+        if links:
+            return ProjectPage(name, links, links[0].index_url, sort_versions(str(a.version) for a in links))
+        return NotFound(name, tuple(redact_url(u) for u in self._indexes + self._find_links))
+
+    def _load_find_links(self) -> Dict[str, List[Artifact]]:
+        by_name: Dict[str, List[Artifact]] = {}
+        for source in self._find_links:
+            for artifact in self._find_links_source(source):
+                by_name.setdefault(artifact.name, []).append(artifact)
+        return by_name
+
+    def _find_links_source(self, source: str) -> List[Artifact]:
+        scheme = urllib.parse.urlsplit(source).scheme.lower() if "://" in source else ""
+        if scheme in ("", "file"):
+            path = local_path(source) if scheme else Path(source)
+            if path.is_file():
+                artifacts, _ = parse_links_page(path.read_bytes(), content_type="text/html",
+                                                page_url=path.absolute().as_uri(), max_bytes=self.max_page_bytes)
+                return artifacts
+            return scan_directory(path)
+        if scheme not in ("http", "https"):
+            raise UsageError(f"find-links source {redact_url(source)} has an unsupported scheme {scheme!r}",
+                             hint="use a directory, an HTML file, or an http(s) URL")
+        response = self._client.get(source, cache=self._cache)
+        if response.status != 200:
+            raise NetworkError(f"the find-links page {redact_url(source)} answered HTTP {response.status}",
+                               hint="check the --find-links URL and its credentials")
+        artifacts, _ = parse_links_page(response.body, content_type=_header(response, "Content-Type"),
+                                        page_url=response.url, max_bytes=self.max_page_bytes)
+        return artifacts
+
+    # -- core metadata ----------------------------------------------------------
+
+    def core_metadata(self, artifact: Artifact) -> Metadata:
+        """Metadata of a wheel: its PEP 658 file (hash-checked), else METADATA read by range requests.
+
+        Cost: one request with a metadata file; two or three range requests
+        without; a full download when the server ignores ranges. Raises
+        NotFoundError for an sdist without a metadata file (it must be built).
+        """
+        return self._metadata.get(artifact.sha256 or artifact.url, lambda: self._load_metadata(artifact))
+
+    def _load_metadata(self, artifact: Artifact) -> Metadata:
+        cached = self._metadata_cache_path(artifact)
+        if cached is not None and cached.is_file():
+            raw = cached.read_bytes()
+        else:
+            raw = self._fetch_metadata(artifact)
+            if cached is not None:
+                _write_atomic(cached, raw)
+        return _parse_metadata(artifact, raw)
+
+    def _fetch_metadata(self, artifact: Artifact) -> bytes:
+        what = f"the metadata file of {artifact.filename}"
+        scheme = urllib.parse.urlsplit(artifact.url).scheme
+        if artifact.core_metadata and scheme != "file":
+            response = self._client.get(artifact.url + ".metadata", cache=self._cache)
+            if response.status == 200:
+                if isinstance(artifact.core_metadata, dict):
+                    check_hashes(response.body, artifact.core_metadata, what=what, url=response.url)
+                return response.body
+            if response.status not in (404, 410):  # a page that lies about the file: fall back to the wheel
+                raise NetworkError(f"fetching {what} failed with HTTP {response.status}",
+                                   hint="retry later; if it persists, check the index URL and credentials")
+        if not artifact.is_wheel:
+            raise NotFoundError(f"the index has no metadata file for the sdist {artifact.filename}",
+                                hint="its metadata comes from building it; pkm builds sdists when no wheel fits")
+        try:
+            if scheme == "file":
+                return metadata_from_zip(local_path(artifact.url), artifact.name)
+            data, whole = metadata_from_ranges(lambda spec: self._range(artifact, spec), artifact.name)
+        except BadWheel as exc:
+            raise PkmError(f"cannot read the metadata of {artifact.filename}", why=str(exc),
+                           hint="the wheel on the index looks broken; try another version, or --no-binary") from None
+        except OSError as exc:
+            raise PkmError(f"cannot read {artifact.filename}", why=str(exc), hint="check the find-links path") from None
+        if whole is not None:
+            check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
+        return data
+
+    def _range(self, artifact: Artifact, spec: str) -> Tuple[int, str, bytes]:
+        response = self._client.get(artifact.url, headers={"Range": spec}, cache=False)
+        if response.status not in (200, 206):
+            raise NetworkError(f"fetching {artifact.filename} failed with HTTP {response.status}",
+                               hint="retry later; if it persists, check the index URL and credentials")
+        return response.status, _header(response, "Content-Range"), response.body
+
+    def _metadata_cache_path(self, artifact: Artifact) -> Optional[Path]:
+        # Keyed by the artifact's hash AND its URL: metadata read by ranges cannot be checked against
+        # the hash, so an index claiming another file's hash must not poison that file's entry.
+        if self._metadata_dir is None or not artifact.sha256:
+            return None
+        key = hashlib.sha256(f"{artifact.sha256}\0{_without_userinfo(artifact.url)}".encode()).hexdigest()
+        return self._metadata_dir / key[:2] / f"{key}.metadata"
+
+    # -- artifacts ----------------------------------------------------------------
+
+    def fetch_artifact(self, artifact: Artifact, dest_dir: Path, *, progress: Optional[Progress] = None) -> Path:
+        """Download `artifact` to `dest_dir/<filename>`, verified against its hash and size, atomically.
+
+        The file name is checked first: nothing is ever written outside `dest_dir`.
+        """
+        reason = unsafe_filename_reason(artifact.filename)
+        if reason is not None:
+            raise PkmError(f"refusing to save {artifact.filename[:200]!r}: unsafe file name ({reason})",
+                           hint="the index lists a hostile or broken file name; report it to its maintainers")
+        dest_dir = Path(dest_dir)
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest = dest_dir / artifact.filename
+        if dest.parent.resolve() != dest_dir.resolve():
+            raise PkmError(f"refusing to save {artifact.filename!r} outside {dest_dir}", hint="use another directory")
+        scheme = urllib.parse.urlsplit(artifact.url).scheme.lower()
+        if scheme == "file":
+            return copy_verified(local_path(artifact.url), dest, tmp_dir=self._tmp_dir,
+                                 hashes=artifact.hashes, size=artifact.size)
+        if scheme not in ("http", "https"):
+            raise PkmError(f"refusing to download {artifact.filename}: URL scheme {scheme!r} is not allowed",
+                           hint="indexes must link artifacts over http(s)")
+        path = self._client.download(artifact.url, dest, tmp_dir=self._tmp_dir, sha256=artifact.sha256,
+                                     size=artifact.size, progress=progress)
+        pair = best_hash(artifact.hashes)
+        if pair is not None and pair[0] != "sha256":  # the client checks sha256 itself
+            try:
+                check_file_hashes(Path(path), artifact.hashes, what=artifact.filename, url=artifact.url)
+            except HashMismatchError:
+                os.unlink(path)
+                raise
+        return Path(path)
+
+    # -- prefetch -----------------------------------------------------------------
+
+    def prefetch(self, names: Iterable[str], *, metadata_for: Iterable[Artifact] = ()) -> None:
+        """Fetch pages and metadata on a pool of `workers` threads; failures are kept for the real call."""
+        jobs = [(self.project_page, name) for name in names] + [(self.core_metadata, a) for a in metadata_for]
+        if not jobs:
+            return
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(jobs)), thread_name_prefix="pkm-index") as pool:
+            wait([pool.submit(_quietly, method, arg) for method, arg in jobs])
+
+
+def _quietly(method, arg) -> None:
+    try:
+        method(arg)
+    except Exception:  # remembered by the memo; raised again when the caller asks for it
+        pass
+
+
+def _parse_metadata(artifact: Artifact, raw: bytes) -> Metadata:
+    # Lenient like pip and uv: real indexes carry metadata that strict validation rejects.
+    try:
+        metadata = Metadata.from_email(raw, validate=False)
+        name, version = canonicalize_name(metadata.name), metadata.version
+    except Exception as exc:  # packaging raises ExceptionGroup/InvalidMetadata/KeyError for broken fields
+        raise PkmError(f"the metadata of {artifact.filename} is unreadable", why=str(exc) or type(exc).__name__,
+                       hint="the index serves broken metadata for this file; try another version") from None
+    if name != artifact.name or version != artifact.version:
+        raise PkmError(f"the metadata of {artifact.filename} describes {name} {version}",
+                       why=f"expected {artifact.name} {artifact.version} from the file name",
+                       hint="the index serves inconsistent files; report it to its maintainers")
+    return metadata
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written is only slower
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
