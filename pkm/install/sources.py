@@ -1,0 +1,302 @@
+"""Wheel sources: where the files of a wheel come from (a `.whl` zip, or a store tree on disk).
+
+A source is validated as a whole before the installer writes anything: `members()` runs every
+check of `_safety` (names, file types, layout, size caps, the RECORD policy) and, for a zip,
+the expected artifact hash. It returns the regular files to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import BinaryIO, Collection, Protocol
+
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from pkm.errors import HashMismatchError, PkmError
+
+from ._record import hash_file, hash_stream, parse_record
+from ._safety import Limits, Member, check_mode, check_name, check_record, find_dist_info
+
+__all__ = ["WheelSource", "WheelFile", "TreeSource", "Member", "Limits"]
+
+_REBUILD = "the wheel is damaged or malicious; do not install it, rebuild it or get it from a trusted index"
+
+
+class WheelSource(Protocol):
+    """What the installer reads. `members()` validates once and may be called again for free."""
+
+    label: str  # names the wheel in messages
+    name: str
+    version: str
+    dist_info: str  # "<name>-<version>.dist-info"; set once members() has run
+
+    def members(self) -> list[Member]: ...
+    def open(self, member: Member) -> BinaryIO: ...
+    def local_path(self, member: Member) -> Path | None:
+        """The file on disk that can be linked instead of copied (None for a zip)."""
+    def read_dist_info(self, filename: str) -> bytes | None: ...
+
+
+def _check_metadata(label: str, source: "WheelSource", dist_info: str) -> None:
+    data = source.read_dist_info("METADATA")
+    if data is None:
+        raise PkmError(f"refusing to install {label}: {dist_info}/METADATA is missing", hint=_REBUILD)
+    headers = BytesHeaderParser().parsebytes(data)
+    name, version = headers.get("Name"), headers.get("Version")
+    stem_name, _, stem_version = dist_info[: -len(".dist-info")].partition("-")
+    try:
+        same = canonicalize_name(name or "") == canonicalize_name(stem_name) and Version(version or "") == Version(stem_version)
+    except InvalidVersion:
+        same = False
+    if not same:
+        raise PkmError(
+            f"refusing to install {label}: METADATA is for {name} {version}, the directory is {dist_info!r}",
+            hint=_REBUILD,
+        )
+    if source.read_dist_info("WHEEL") is None:
+        raise PkmError(f"refusing to install {label}: {dist_info}/WHEEL is missing", hint=_REBUILD)
+
+
+def _normalize_sha256(expected: str) -> str:
+    algo, sep, value = expected.partition(":")
+    if sep and algo != "sha256":
+        raise PkmError(f"unsupported expected hash {expected!r}", hint="give a sha256 digest (hex)")
+    return (value if sep else expected).lower()
+
+
+class WheelFile:
+    """A `.whl` zip on disk. Use as a context manager (or call `close()`) to release the file.
+
+    `expected_sha256` (hex, or `sha256:hex`) is checked against the file's bytes before
+    anything else: a mismatch raises HashMismatchError and nothing is installed.
+    Cost of `members()`: one pass over the compressed file for the hash, one decompression
+    of every member to check RECORD.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, expected_sha256: str | None = None, limits: Limits = Limits()):
+        self.path = Path(path)
+        self.label = self.path.name
+        try:
+            name, version, _, _ = parse_wheel_filename(self.path.name)
+        except InvalidWheelFilename as exc:
+            raise PkmError(f"{self.label} is not a wheel file name", why=str(exc), hint="wheel files are named NAME-VERSION-TAGS.whl") from None
+        self.name = str(name)
+        self.version = str(version)
+        self._expected = _normalize_sha256(expected_sha256) if expected_sha256 else None
+        self._limits = limits
+        self._file: BinaryIO | None = None
+        self._zip: zipfile.ZipFile | None = None
+        self._members: list[Member] | None = None
+        self.dist_info = ""
+
+    def __enter__(self) -> "WheelFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+        if self._file is not None:
+            self._file.close()
+        self._zip = self._file = None
+
+    def _open_zip(self) -> zipfile.ZipFile:
+        try:
+            self._file = open(self.path, "rb")
+        except OSError as exc:
+            raise PkmError(f"cannot read {self.path}", why=exc.strerror, hint="check that the file exists and is readable") from None
+        if self._expected is not None:
+            actual = hashlib.sha256()
+            for chunk in iter(lambda: self._file.read(1 << 20), b""):
+                actual.update(chunk)
+            if actual.hexdigest() != self._expected:
+                raise HashMismatchError(
+                    f"hash mismatch for {self.label}",
+                    why=f"expected sha256:{self._expected}\n     got sha256:{actual.hexdigest()}",
+                    hint="the file is not the artifact that was locked or listed; delete it and download it again",
+                )
+            self._file.seek(0)
+        try:
+            return zipfile.ZipFile(self._file)
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise PkmError(f"{self.label} is not a valid zip archive", why=str(exc), hint="the download may be truncated; fetch it again") from None
+
+    def members(self) -> list[Member]:
+        if self._members is not None:
+            return self._members
+        self.close()  # a previous attempt may have failed half-way
+        self._zip = zf = self._open_zip()
+        infos = zf.infolist()
+        limits = self._limits
+        if len(infos) > limits.max_members:
+            raise PkmError(f"refusing to install {self.label}: {len(infos)} members exceed the cap of {limits.max_members}", hint=_REBUILD)
+        files: dict[str, zipfile.ZipInfo] = {}
+        dirs: set[str] = set()
+        total = 0
+        for info in infos:
+            name = check_name(self.label, info.filename)
+            mode = info.external_attr >> 16 if info.create_system == 3 else 0
+            check_mode(self.label, info.filename, mode)
+            if info.is_dir() or stat.S_ISDIR(mode):
+                dirs.add(name)
+                continue
+            if name in files:
+                raise PkmError(f"refusing to install {self.label}: member {name!r} appears twice", hint=_REBUILD)
+            total += info.file_size
+            too_big = info.file_size > limits.max_file_size or total > limits.max_total_size
+            ratio_bomb = info.file_size >= (1 << 20) and info.file_size > max(info.compress_size, 1) * limits.max_ratio
+            if too_big or ratio_bomb:
+                raise PkmError(
+                    f"refusing to install {self.label}: {name!r} unpacks to {info.file_size} bytes",
+                    why="this exceeds the size caps (a zip bomb?)",
+                    hint=_REBUILD,
+                )
+            files[name] = info
+        _check_file_dir_clash(self.label, files, dirs)
+        self.dist_info = find_dist_info(self.label, files, self.name, self.version)
+        record_name = f"{self.dist_info}/RECORD"
+        if record_name not in files:
+            raise PkmError(f"refusing to install {self.label}: {record_name} is missing", hint=_REBUILD)
+        rows = parse_record(self._read(files[record_name]), where=f"{self.label}: {record_name}")
+        algorithms = {row.path: row.hash.partition("=")[0] for row in rows}
+        actual = {}
+        for name, info in files.items():
+            algorithm = algorithms.get(name, "sha256")
+            if algorithm not in hashlib.algorithms_available:
+                algorithm = "sha256"  # the policy check names the bad algorithm
+            try:
+                with zf.open(info) as stream:
+                    actual[name] = hash_stream(stream, algorithm, limit=info.file_size)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                raise PkmError(f"refusing to install {self.label}: cannot read {name!r}", why=str(exc), hint=_REBUILD) from None
+        by_path = check_record(self.label, self.dist_info, rows, actual)
+        self._infos = files
+        _check_metadata(self.label, self, self.dist_info)
+        members = []
+        for name, info in files.items():
+            executable = bool((info.external_attr >> 16) & 0o111) if info.create_system == 3 else False
+            row = by_path.get(name)
+            members.append(Member(name, info.file_size, row.hash if row else actual[name][0], executable))
+        self._members = members
+        return members
+
+    def _read(self, info: zipfile.ZipInfo) -> bytes:
+        try:
+            with self._zip.open(info) as stream:
+                return stream.read(info.file_size + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise PkmError(f"refusing to install {self.label}: cannot read {info.filename!r}", why=str(exc), hint=_REBUILD) from None
+
+    def open(self, member: Member) -> BinaryIO:
+        return self._zip.open(self._infos[member.path])
+
+    def local_path(self, member: Member) -> Path | None:
+        return None
+
+    def read_dist_info(self, filename: str) -> bytes | None:
+        info = getattr(self, "_infos", {}).get(f"{self.dist_info}/{filename}")
+        return None if info is None else self._read(info)
+
+
+def _check_file_dir_clash(label: str, files: Collection[str], dirs: Collection[str]) -> None:
+    parents = set(dirs)
+    for name in files:
+        parts = name.split("/")
+        parents.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    clash = sorted(parents.intersection(files))
+    if clash:
+        raise PkmError(f"refusing to install {label}: {clash[0]!r} is both a file and a directory", hint=_REBUILD)
+
+
+def _is_bytecode(path: str) -> bool:
+    return path.endswith(".pyc") and "/__pycache__/" in f"/{path}"
+
+
+class TreeSource:
+    """A directory laid out like an unpacked wheel (a store tree); its files can be linked.
+
+    Trees are verified by the store when unpacked, so by default `members()` checks names,
+    types, layout and sizes against RECORD (one `lstat` per file) but does not re-hash;
+    `verify_hashes=True` re-hashes every file too. `ignore` names top-level entries that
+    belong to the store (markers) rather than to the wheel.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, verify_hashes: bool = False, ignore: Collection[str] = ()):
+        self.path = Path(path)
+        self.label = str(self.path)
+        self._verify = verify_hashes
+        self._ignore = frozenset(ignore)
+        self._members: list[Member] | None = None
+        self.dist_info = find_dist_info(self.label, self._top_names(), None, None)
+        stem = self.dist_info[: -len(".dist-info")]
+        self.name, _, self.version = stem.partition("-")
+
+    def _top_names(self) -> list[str]:
+        try:
+            return [f"{entry}/x" for entry in os.listdir(self.path) if entry not in self._ignore]
+        except OSError as exc:
+            raise PkmError(f"cannot read the tree {self.path}", why=exc.strerror, hint="the store entry may be damaged; run `pkm store verify`") from None
+
+    def members(self) -> list[Member]:
+        if self._members is not None:
+            return self._members
+        found: dict[str, os.stat_result] = {}
+        root = str(self.path)
+        for dirpath, dirnames, filenames in os.walk(root):
+            rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            prefix = "" if rel_dir == "." else rel_dir + "/"
+            if not prefix:
+                dirnames[:] = [d for d in dirnames if d not in self._ignore]
+                filenames = [f for f in filenames if f not in self._ignore]
+            for entry in dirnames + filenames:
+                rel = check_name(self.label, prefix + entry)
+                st = os.lstat(os.path.join(dirpath, entry))
+                check_mode(self.label, rel, st.st_mode)
+                if stat.S_ISREG(st.st_mode):
+                    found[rel] = st
+        record_name = f"{self.dist_info}/RECORD"
+        if record_name not in found:
+            raise PkmError(f"refusing to install {self.label}: {record_name} is missing", hint=_REBUILD)
+        rows = parse_record((self.path / record_name).read_bytes(), where=f"{self.label}/{record_name}")
+        actual = {}
+        for rel, st in found.items():
+            if self._verify:
+                actual[rel] = hash_file(self.path / rel, _algorithm_of(rows, rel))
+            else:
+                actual[rel] = ("", st.st_size)
+        by_path = check_record(self.label, self.dist_info, rows, actual, extra_ok=_is_bytecode)
+        _check_metadata(self.label, self, self.dist_info)
+        members = []
+        for rel, st in found.items():
+            row = by_path.get(rel)
+            digest = row.hash if row else ""
+            members.append(Member(rel, st.st_size, digest, bool(st.st_mode & 0o111)))
+        self._members = members
+        return members
+
+    def open(self, member: Member) -> BinaryIO:
+        return open(self.path / member.path, "rb")
+
+    def local_path(self, member: Member) -> Path | None:
+        return self.path / member.path
+
+    def read_dist_info(self, filename: str) -> bytes | None:
+        try:
+            return (self.path / self.dist_info / filename).read_bytes()
+        except FileNotFoundError:
+            return None
+
+
+def _algorithm_of(rows, rel: str) -> str:
+    for row in rows:
+        if row.path == rel and row.hash.partition("=")[0] in hashlib.algorithms_available:
+            return row.hash.partition("=")[0]
+    return "sha256"
