@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-try:  # the support package is written alongside; keep collection working meanwhile
-    from support.fixtures import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover
-    pass
+from support.fixtures import *  # noqa: F401,F403  (loopback_server, index_server, dists, publish)
 
 REPO = Path(__file__).resolve().parent.parent
 

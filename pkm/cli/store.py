@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def _info(store, ctx: Context) -> int:
     data = store.info()
     buckets = data["buckets"]
-    lines = [f"store: {data['root']}" + ("" if data["version"] else " (not created yet)")]
+    lines = [f"store: {data['root']}" + ("" if data["version"] else " (no blobs or trees yet)")]
     width = max([len(n) for n in buckets] + [6])
     for name, row in buckets.items():
         lines.append(f"  {name:<{width}}  {row['entries']:>7} entries  {_bytes(row['bytes']):>10}")

@@ -23,7 +23,6 @@ import gzip as _gzip
 import socket
 import struct
 import threading
-import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Callable, Dict, List, Optional, Tuple, Union
@@ -32,13 +31,31 @@ __all__ = ["LoopbackServer", "Resource", "Hit", "redirect", "MODES"]
 
 MODES = ("none", "close", "reset", "truncate", "error", "slow", "garbage", "ratelimit")
 
+# the answers of the "error" and "ratelimit" modes: status, Retry-After, body
+_CANNED = {"error": (503, "0", b"unavailable\n"), "ratelimit": (429, "1", b"slow down\n")}
 _MAX_LINE = 65536
 _MAX_HEADERS = 200
 
 
 @dataclass
 class Resource:
-    """What the server answers for one path (see the module docstring)."""
+    """What the server answers for one path.
+
+    - `etag` / `last_modified`: sent when set; `If-None-Match` (weak
+      comparison, `*`) or an equal `If-Modified-Since` gives 304.
+    - `max_age`: `Cache-Control: max-age=N`.
+    - `ranges`: honour one `Range: bytes=a-b | a- | -n` with 206 and
+      `Content-Range` (416 when unsatisfiable; multi-range and malformed
+      headers are ignored); `If-Range` must equal the ETag (strongly) or
+      Last-Modified, else the whole body is sent. False: Range is ignored.
+    - `gzip`: gzip the body (deterministically) for clients that accept it;
+      a honoured Range is served from the identity body.
+    - `negotiate`: media type -> variant; the Accept header picks one (see
+      `_negotiate`), this resource is the fallback; adds `Vary: Accept`.
+    - `status`, `headers`, `reason`: anything else (redirects, errors).
+    - `chunked`: `Transfer-Encoding: chunked` instead of Content-Length.
+    Conditional requests, ranges and gzip apply only when `status` is 200.
+    """
 
     body: bytes
     content_type: str = "application/octet-stream"
@@ -50,6 +67,8 @@ class Resource:
     status: int = 200
     headers: Dict[str, str] = field(default_factory=dict)
     negotiate: Optional[Dict[str, "Resource"]] = None
+    chunked: bool = False  # send Transfer-Encoding: chunked (no Content-Length) on full 200 answers
+    reason: Optional[str] = None  # the status line's phrase (PyPI's upload API puts its error message there)
 
 
 @dataclass
@@ -190,9 +209,8 @@ class LoopbackServer:
             with self._lock:
                 self.connections += 1
                 number = self.connections
-                thread = threading.Thread(
-                    target=self._serve_connection, args=(sock, number), name=f"loopback-conn-{number}", daemon=True
-                )
+                name = f"loopback-{self.url.rsplit(':', 1)[1]}-conn-{number}"
+                thread = threading.Thread(target=self._serve_connection, args=(sock, number), name=name, daemon=True)
                 self._clients[sock] = thread
             if self._stopping.is_set():
                 _shutdown(sock)
@@ -227,17 +245,18 @@ class LoopbackServer:
             sock.sendall(b"SPDY/9 what is this\r\n\r\n")
             _shutdown(sock)
             raise _ConnectionDone()
-        if mode == "slow":
-            time.sleep(delay)
-        if mode == "error":
-            status, headers, body = 503, {"Retry-After": "0", "Content-Type": "text/plain"}, b"unavailable\n"
-        elif mode == "ratelimit":
-            status, headers, body = 429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down\n"
+        if mode == "slow" and self._stopping.wait(delay):
+            raise _ConnectionDone()  # stop() during the stall: give up rather than make stop() wait
+        if mode in _CANNED:
+            status, retry_after, body = _CANNED[mode]
+            headers, reason = {"Retry-After": retry_after, "Content-Type": "text/plain"}, None
         else:
-            status, headers, body = self._respond(hit)
+            status, headers, body, reason = self._respond(hit)
+        if status not in (204, 304) and "Transfer-Encoding" not in headers:
+            headers.setdefault("Content-Length", str(len(body)))
         if not keep_alive:
             headers["Connection"] = "close"
-        head = _status_line(status) + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        head = _status_line(status, reason) + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         payload = head.encode("latin-1")
         if hit.method != "HEAD" and status not in (204, 304):
             payload += body[: len(body) // 2] if mode == "truncate" else body
@@ -258,6 +277,10 @@ class LoopbackServer:
             m.applied += 1
             return m.mode, m.delay
 
+    def hits(self, prefix: str = "/") -> List[Hit]:
+        """The logged requests whose path (query included) starts with `prefix`, oldest first."""
+        return [hit for hit in list(self.log) if hit.path.startswith(prefix)]
+
     def lookup(self, path: str, hit: Hit) -> Optional[Resource]:
         """The resource for `path` (query string removed), or None for 404. Subclasses add dynamic pages."""
         handler = self.resources.get(hit.path) or self.resources.get(path)
@@ -265,14 +288,19 @@ class LoopbackServer:
             return None
         return handler(hit) if callable(handler) else handler
 
-    def _respond(self, hit: Hit) -> Tuple[int, Dict[str, str], bytes]:
+    def _respond(self, hit: Hit) -> Tuple[int, Dict[str, str], bytes, Optional[str]]:
         if self.auth is not None and not _authorized(hit, self.auth):
-            return 401, {"WWW-Authenticate": 'Basic realm="test"', "Content-Type": "text/plain"}, b"unauthorized\n"
+            headers = {"WWW-Authenticate": 'Basic realm="test"', "Content-Type": "text/plain"}
+            return 401, headers, b"unauthorized\n", None
         path = hit.path.split("?", 1)[0]
-        resource = self.lookup(path, hit)
+        try:
+            resource = self.lookup(path, hit)
+        except Exception as exc:  # noqa: BLE001 - a broken test handler should fail loudly, not hang a client
+            return 500, {"Content-Type": "text/plain"}, f"handler failed: {exc!r}\n".encode(), None
         if resource is None:
-            return 404, {"Content-Type": "text/plain"}, b"not found\n"
-        return _render(resource, hit.headers)
+            return 404, {"Content-Type": "text/plain"}, b"not found\n", None
+        status, headers, body = _render(resource, hit.headers)
+        return status, headers, body, resource.reason if status == resource.status else None
 
 
 # -- request parsing ---------------------------------------------------------
@@ -332,9 +360,9 @@ def _authorized(hit: Hit, auth: Tuple[str, str]) -> bool:
     return hit.headers.get("authorization", "") == expected
 
 
-def _status_line(status: int) -> str:
+def _status_line(status: int, reason: Optional[str] = None) -> str:
     try:
-        phrase = HTTPStatus(status).phrase
+        phrase = reason or HTTPStatus(status).phrase
     except ValueError:
         phrase = "Unknown"
     return f"HTTP/1.1 {status} {phrase}\r\n"
@@ -390,8 +418,16 @@ def _render(resource: Resource, request: Dict[str, str]) -> Tuple[int, Dict[str,
         if resource.gzip and _accepts_gzip(request.get("accept-encoding", "")):
             body = _gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"
+    if resource.chunked and status == 200:
+        headers["Transfer-Encoding"] = "chunked"
+        return status, headers, _chunk(body)
     headers["Content-Length"] = str(len(body))
     return status, headers, body
+
+
+def _chunk(body: bytes, size: int = 1000) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
 
 
 def _without_entity(headers: Dict[str, str]) -> Dict[str, str]:
@@ -445,7 +481,7 @@ def _parse_range(spec: str, length: int):
         end = int(last) if last else length - 1
     except ValueError:
         return None
-    if start < 0 or end < start:
+    if start < 0 or (last and end < start):
         return None
     if start >= length:
         return "unsatisfiable"
@@ -478,21 +514,25 @@ def _parse_q_list(value: str) -> List[Tuple[str, float]]:
 
 
 def _negotiate(resource: Resource, accept: Optional[str]) -> Resource:
-    """The variant of `resource` whose media type `accept` prefers; `resource` itself when none is acceptable.
+    """The variant of `resource` that `accept` prefers (no header means */*).
 
-    Each candidate gets the q of the most specific matching media range;
-    ties go to the more specific match, then to declaration order.
+    Candidates are `resource` itself (only when its status is 200; a non-200
+    base is just the fallback) under its own content type, then the variants
+    in declaration order. Each gets the q of the most specific media range
+    that matches it; ties go to the more specific match, then to the earlier
+    candidate. When nothing is acceptable, `resource` itself is the answer.
     """
-    if not accept:
-        return resource
-    ranges = _parse_q_list(accept)
-    best, best_key = resource, (0.0, 0)
     assert resource.negotiate is not None
-    for media_type, variant in resource.negotiate.items():
+    ranges = _parse_q_list(accept or "*/*")
+    candidates = [(resource.content_type, resource)] if resource.status == 200 else []
+    candidates += list(resource.negotiate.items())
+    best, best_key = resource, (0.0, 0)
+    for media_type, variant in candidates:
         kind = media_type.lower().split(";")[0].strip()
         major = kind.split("/")[0]
         q, specificity = 0.0, 0
         for pattern, pq in ranges:
+            pattern = pattern.split(";")[0].strip()
             level = 3 if pattern == kind else 2 if pattern == f"{major}/*" else 1 if pattern == "*/*" else 0
             if level > specificity:
                 q, specificity = pq, level
