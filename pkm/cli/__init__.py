@@ -15,6 +15,8 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("pkm.cli.index", "Query a package index (available versions)"),
     "download": ("pkm.cli.download", "Download the best artifact of packages, hash-verified"),
+    "venv": ("pkm.cli.venv", "Create a virtual environment (fast, no pip inside)"),
+    "python": ("pkm.cli.python", "Find the Python interpreters pkm can use (list, find)"),
     "store": ("pkm.cli.store", "Inspect and maintain the store (path, info, verify, gc)"),
     "config": ("pkm.cli.config", "Show the effective settings and where each comes from"),
 }

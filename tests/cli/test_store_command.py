@@ -45,7 +45,7 @@ def test_path_prints_the_root(home, capsys):
 
 def test_info_in_text_and_json(home, tmp_path, capsys):
     assert main(["store", "info"]) == 0
-    assert "(not created yet)" in capsys.readouterr().out
+    assert "(no blobs or trees yet)" in capsys.readouterr().out
     _stored_wheel(home, tmp_path)
     assert main(["store", "info"]) == 0
     out = capsys.readouterr().out

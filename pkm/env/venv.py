@@ -1,0 +1,230 @@
+"""Virtual environments: creating one (no ensurepip, no subprocess) and reading an existing one."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pkm.env._activate import activation_scripts
+from pkm.env.interpreter import Interpreter
+from pkm.errors import NotFoundError, PkmError
+
+__all__ = ["Venv", "create_venv", "is_venv", "read_venv", "site_packages_dir"]
+
+
+def is_venv(path: Path) -> bool:
+    """True if `path` is a directory holding a `pyvenv.cfg` (PEP 405's marker)."""
+    return (Path(path) / "pyvenv.cfg").is_file()
+
+
+@dataclass(frozen=True)
+class Venv:
+    """An existing virtual environment, as its `pyvenv.cfg` and layout describe it (no subprocess)."""
+
+    path: Path
+    home: str | None
+    version: str | None
+    include_system_site_packages: bool
+    prompt: str | None
+
+    @property
+    def python(self) -> Path:
+        """`bin/python` of the venv."""
+        return self.path / "bin" / "python"
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.path / "bin"
+
+    @property
+    def site_packages(self) -> Path:
+        """The venv's site-packages (`lib/<python3.X>/site-packages`); the version in pyvenv.cfg picks it."""
+        found = sorted(self.path.glob("lib/*/site-packages"))
+        if self.version and found:
+            short = ".".join(self.version.split(".")[:2])
+            exact = [p for p in found if p.parent.name.endswith(short) or p.parent.name.endswith(short + "t")]
+            if exact:
+                return exact[0]
+        if found:
+            return found[0]
+        raise NotFoundError(f"the virtual environment {self.path} has no site-packages directory",
+                            hint=f"recreate it: pkm venv --clear {self.path}")
+
+
+def _parse_cfg(text: str) -> dict[str, str]:
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip().lower()] = value.strip()
+    return values
+
+
+def read_venv(path: Path) -> Venv:
+    """The venv at `path`; NotFoundError if there is none (with the `pkm venv` hint)."""
+    path = Path(path).absolute()
+    try:
+        cfg = _parse_cfg((path / "pyvenv.cfg").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFoundError(f"{path} is not a virtual environment", why="it has no pyvenv.cfg",
+                            hint=f"create one: pkm venv {path}") from None
+    except OSError as exc:
+        raise PkmError(f"cannot read {path / 'pyvenv.cfg'}", why=str(exc), hint="check the permissions") from None
+    prompt = cfg.get("prompt")
+    if prompt and len(prompt) >= 2 and prompt[0] == prompt[-1] and prompt[0] in "'\"":
+        try:  # CPython writes repr(prompt); other tools write it bare
+            prompt = str(ast.literal_eval(prompt))
+        except (ValueError, SyntaxError):
+            pass
+    return Venv(path=path, home=cfg.get("home"), version=cfg.get("version") or cfg.get("version_info"),
+                include_system_site_packages=cfg.get("include-system-site-packages", "false").lower() == "true",
+                prompt=prompt)
+
+
+def site_packages_dir(interpreter: Interpreter) -> str:
+    """Where a venv of `interpreter` keeps its packages, relative to the venv (CPython's posix_venv scheme)."""
+    short = interpreter.python_version
+    if interpreter.implementation == "pypy":
+        return f"lib/pypy{short}/site-packages"
+    return f"lib/python{short}{'t' if interpreter.gil_disabled else ''}/site-packages"
+
+
+def _clear(path: Path) -> None:
+    # Empty the directory but keep it: it may be a mount point or have permissions the user chose.
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _symlink(target: str, link: Path) -> None:
+    try:
+        os.symlink(target, link)
+    except FileExistsError:
+        # Re-running on a venv refreshes it in place: swap the old link for the new one atomically.
+        tmp = link.with_name(f".{link.name}.pkm-tmp")
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target, tmp)
+        os.replace(tmp, link)
+
+
+def _write(path: Path, text: str) -> None:
+    # Plain files with the user's umask, as CPython's venv writes them; one open per file.
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _check_target(path: Path, interpreter: Interpreter, clear: bool) -> None:
+    if path.is_symlink() and not path.exists():
+        raise PkmError(f"cannot create a virtual environment at {path}", why="it is a broken symbolic link",
+                       hint="remove it, or choose another path")
+    if path.exists() and not path.is_dir():
+        raise PkmError(f"cannot create a virtual environment at {path}", why="a file of that name exists",
+                       hint="remove it, or choose another path")
+    if not path.is_dir() or not any(path.iterdir()):
+        return
+    if not is_venv(path):
+        raise PkmError(f"refusing to create a virtual environment in {path}",
+                       why="the directory is not empty and is not a virtual environment (no pyvenv.cfg)",
+                       hint="choose another path, or empty that directory first")
+    if clear:
+        return
+    old = read_venv(path).version or ""
+    if old.split(".")[:2] != interpreter.python_version.split("."):
+        raise PkmError(f"the virtual environment {path} is for Python {old or '(unknown)'}, "
+                       f"not {interpreter.python_version}",
+                       why="its installed packages belong to the other version",
+                       hint=f"recreate it with --clear: pkm venv --clear {path}")
+
+
+def _pyvenv_cfg(path: Path, interpreter: Interpreter, base: str, prompt: str | None,
+                system_site_packages: bool) -> str:
+    from pkm import __version__
+
+    # Keys as CPython's venv writes them, plus `pkm` (as uv adds `uv`) to say who made it.
+    command = [base, "-m", "venv", "--without-pip"]
+    if system_site_packages:
+        command.append("--system-site-packages")
+    if prompt is not None:
+        command += ["--prompt", prompt]
+    command.append(str(path))
+    lines = [
+        f"home = {os.path.dirname(base)}",
+        f"include-system-site-packages = {'true' if system_site_packages else 'false'}",
+        f"version = {interpreter.version_str}",
+    ]
+    if prompt is not None:
+        lines.append(f"prompt = {prompt!r}")
+    lines += [
+        f"executable = {os.path.realpath(base)}",
+        f"command = {' '.join(shlex.quote(part) for part in command)}",
+        f"pkm = {__version__}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def create_venv(
+    path: Path,
+    interpreter: Interpreter,
+    *,
+    prompt: str | None = None,
+    system_site_packages: bool = False,
+    clear: bool = False,
+) -> Path:
+    """Create a standard virtual environment at `path` for `interpreter`; returns its absolute path.
+
+    The layout is CPython's `python -m venv --without-pip`: pyvenv.cfg,
+    `bin/python` linked to the base interpreter (through an existing venv to
+    its base), `python3` and `python3.X` linked to it, site-packages, `lib64`
+    where CPython makes one, activation scripts for bash/zsh, fish, csh and
+    PowerShell, and a `.gitignore` of `*`. No interpreter is started: the
+    cost is a few dozen file operations.
+
+    An empty or missing directory is used as is. An existing venv is refreshed
+    in place (its packages kept) when it is for the same Python minor
+    version; `clear=True` empties it first, like `python -m venv --clear`.
+    A non-empty directory that is not a venv is never touched (PkmError).
+    `prompt=None` shows the directory's name; `"."` the current directory's.
+    """
+    path = Path(os.path.abspath(Path(path).expanduser()))
+    _check_target(path, interpreter, clear)
+    base = interpreter.base_executable()
+    shown = prompt if prompt not in (None, ".") else (Path.cwd().name if prompt == "." else path.name)
+    try:
+        scripts = activation_scripts(path, shown)
+    except ValueError as exc:
+        raise PkmError(f"cannot create a virtual environment at {str(path)!r}", why=str(exc),
+                       hint="choose a path and a prompt without line breaks") from None
+    try:
+        if clear and path.is_dir():
+            _clear(path)
+        path.mkdir(parents=True, exist_ok=True)
+        # pyvenv.cfg first: a creation cut short is still recognised as a venv and can be redone.
+        _write(path / "pyvenv.cfg", _pyvenv_cfg(path, interpreter, base, None if prompt is None else shown,
+                                                system_site_packages))
+        bin_dir = path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        _symlink(base, bin_dir / "python")
+        for name in ("python3", f"python{interpreter.python_version}"):
+            _symlink("python", bin_dir / name)
+        (path / site_packages_dir(interpreter)).mkdir(parents=True, exist_ok=True)
+        (path / "include").mkdir(exist_ok=True)
+        lib64 = path / "lib64"
+        if interpreter.pointer_bits == 64 and interpreter.marker_env.get("sys_platform") != "darwin" \
+                and os.name == "posix" and not (lib64.exists() or lib64.is_symlink()):
+            os.symlink("lib", lib64)
+        for name, text in scripts.items():
+            _write(bin_dir / name, text)
+        gitignore = path / ".gitignore"
+        if not gitignore.exists():
+            _write(gitignore, "# Created by pkm: a virtual environment is not source code.\n*\n")
+    except OSError as exc:
+        raise PkmError(f"cannot create the virtual environment at {path}", why=str(exc),
+                       hint="check the permissions and free space of that directory") from None
+    return path
