@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, FrozenSet, Iterable, Mapping, Optional, Protocol, Tuple, Union
@@ -11,6 +12,7 @@ from packaging.tags import Tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "Offline",
     "Index",
     "Progress",
+    "name_and_version",
     "parse_artifact_filename",
     "unsafe_filename_reason",
     "redact_url",
@@ -55,13 +58,34 @@ def parse_artifact_filename(filename: str) -> Tuple[str, Version, Optional[Froze
     raise ValueError(f"{filename!r} is neither a wheel nor an sdist (.tar.gz, .zip)")
 
 
+def name_and_version(filename: str) -> Tuple[str, Version]:
+    """(canonical name, version) of an artifact file name, without parsing a wheel's tags.
+
+    Index pages list thousands of files (numpy: over 10,000) and the tags of
+    most are never looked at; this is the cheap part of the parse. Raises
+    ValueError like `parse_artifact_filename`.
+    """
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) in (5, 6) and parts[0]:
+            try:
+                return canonicalize_name(parts[0], validate=True), Version(parts[1])
+            except ValueError:  # InvalidName, InvalidVersion: let the full parse say what is wrong
+                pass
+    name, version, _, _ = parse_artifact_filename(filename)
+    return name, version
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def unsafe_filename_reason(filename: str) -> Optional[str]:
     """Why `filename` may not be used as a file name in a destination folder, or None when it is safe."""
     if not filename or filename in (".", ".."):
         return "it is empty or a dot name"
     if "/" in filename or "\\" in filename:
         return "it contains a path separator"
-    if "\x00" in filename or any(ord(c) < 32 for c in filename):
+    if _CONTROL.search(filename):
         return "it contains control characters"
     if filename.startswith("."):
         return "it starts with a dot"
@@ -100,25 +124,29 @@ class Artifact:
     index_url: str = ""
 
     @functools.cached_property
+    def _name_version(self) -> Tuple[str, Version]:
+        return name_and_version(self.filename)
+
+    @functools.cached_property
     def _parsed(self) -> Tuple[str, Version, Optional[FrozenSet[Tag]], Tuple]:
         return parse_artifact_filename(self.filename)
 
     @property
     def name(self) -> str:
         """The canonical project name from the file name."""
-        return self._parsed[0]
+        return self._name_version[0]
 
     @property
     def version(self) -> Version:
-        return self._parsed[1]
+        return self._name_version[1]
 
     @property
     def is_wheel(self) -> bool:
-        return self._parsed[2] is not None
+        return self.filename.endswith(".whl")
 
     @property
     def tags(self) -> FrozenSet[Tag]:
-        """The wheel's tags; empty for an sdist."""
+        """The wheel's tags (parsed on first use; ValueError if malformed); empty for an sdist."""
         return self._parsed[2] or frozenset()
 
     @property

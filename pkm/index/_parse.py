@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 from packaging.utils import canonicalize_name
 from pkm.errors import NetworkError
 
-from ._model import Artifact, ProjectPage, parse_artifact_filename, redact_url, unsafe_filename_reason
+from ._model import Artifact, ProjectPage, name_and_version, redact_url, unsafe_filename_reason
 
 __all__ = ["ACCEPT", "MAX_PAGE_BYTES", "parse_project_page", "parse_links_page", "page_flavour", "derived_versions"]
 
@@ -244,8 +244,12 @@ def _artifact(entry: Mapping[str, Any], *, page_url: str, index_url: str, projec
     href = entry["href"]
     if not isinstance(href, str) or not href:
         return f"skipped {entry.get('filename')!r}: it has no URL"
-    url, fragment = urllib.parse.urldefrag(urllib.parse.urljoin(page_url, href))
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if href.startswith(("https://", "http://")):  # the common case on real indexes: skip urljoin's parsing
+        url, _, fragment = href.partition("#")
+        scheme = href[: href.index(":")]
+    else:
+        url, fragment = urllib.parse.urldefrag(urllib.parse.urljoin(page_url, href))
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https") and not (scheme == "file" and local_ok):
         return f"skipped {redact_url(url)[:200]!r}: URL scheme {scheme or 'none'!r} is not allowed"
     filename = entry["filename"]
@@ -257,7 +261,8 @@ def _artifact(entry: Mapping[str, Any], *, page_url: str, index_url: str, projec
     if unsafe:
         return f"skipped {filename[:200]!r}: unsafe file name ({unsafe})"
     try:
-        name, _, _, _ = parse_artifact_filename(filename)
+        parsed = name_and_version(filename)
+        name = parsed[0]
     except ValueError as exc:
         if filename.endswith((".whl", ".tar.gz", ".zip")):
             return f"skipped {filename!r}: {exc}"
@@ -276,7 +281,9 @@ def _artifact(entry: Mapping[str, Any], *, page_url: str, index_url: str, projec
     size = entry["size"]
     size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
     upload_time = entry["upload_time"] if isinstance(entry["upload_time"], str) else None
-    return Artifact(filename, url, hashes, requires_python, entry["yanked"], metadata, size, upload_time, index_url)
+    artifact = Artifact(filename, url, hashes, requires_python, entry["yanked"], metadata, size, upload_time, index_url)
+    artifact.__dict__["_name_version"] = parsed  # prime the cached parse: pages list thousands of files
+    return artifact
 
 
 def derived_versions(artifacts: List[Artifact]) -> Tuple[str, ...]:

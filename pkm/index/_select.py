@@ -73,7 +73,10 @@ def select_artifact(
         if artifact.is_wheel:
             if no_binary:
                 continue
-            positions = [rank[tag] for tag in artifact.tags if tag in rank]
+            try:
+                positions = [rank[tag] for tag in artifact.tags if tag in rank]
+            except ValueError:  # a wheel name with malformed tags: not installable anywhere
+                continue
             if not positions:
                 continue
             key = (artifact.version, 1, -min(positions), artifact.build_tag)
