@@ -125,6 +125,7 @@ class LoopbackServer:
         self._listener: Optional[socket.socket] = None
         self._accept_thread: Optional[threading.Thread] = None
         self._clients: Dict[socket.socket, threading.Thread] = {}
+        self._threads: List[threading.Thread] = []  # every connection thread, for stop() to join
         self._stopping = threading.Event()
 
     # -- configuration -------------------------------------------------------
@@ -186,7 +187,8 @@ class LoopbackServer:
             clients = list(self._clients.items())
         for sock, _ in clients:
             _shutdown(sock)
-        for _, thread in clients:
+        # A thread may have left `_clients` already and still be closing its socket: join them all.
+        for thread in list(self._threads):
             thread.join(timeout=5)
         self._listener = None
 
@@ -212,6 +214,7 @@ class LoopbackServer:
                 name = f"loopback-{self.url.rsplit(':', 1)[1]}-conn-{number}"
                 thread = threading.Thread(target=self._serve_connection, args=(sock, number), name=name, daemon=True)
                 self._clients[sock] = thread
+                self._threads.append(thread)
             if self._stopping.is_set():
                 _shutdown(sock)
             thread.start()
