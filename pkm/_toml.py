@@ -9,11 +9,6 @@ from typing import Any
 
 from pkm.errors import InputFileError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10
-    import tomli as tomllib
-
 __all__ = ["load_toml", "parse_toml", "key_line"]
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
@@ -21,6 +16,10 @@ _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of docume
 
 def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
     """Parse TOML `text` read from `path`; a syntax error becomes InputFileError (exit 2)."""
+    if sys.version_info >= (3, 11):  # imported here: most runs read no TOML at all
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
