@@ -1,0 +1,1 @@
+"""Data-driven resolver scenarios: the cases, and a harness that serves them from the loopback index."""
