@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # pip runs pkm's own backend from the source tree (backend-path = ["."]); no network, no other backend.
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
@@ -32,6 +33,7 @@ def test_wheel_contents_claim_no_generic_top_level_names(wheel):
     tops = {name.split("/")[0] for name in names}
     assert tops == {"pkm", "pkm_runtime", f"pkm_tool-{pkm.__version__}.dist-info"}
     assert "pkm_runtime/hooks/probe.py" in names
+    assert "pkm_runtime/hooks/pep517.py" in names
     assert "pkm_runtime/sitecustomize/sitecustomize.py" in names
 
 
@@ -46,6 +48,13 @@ def test_wheel_metadata(wheel):
     assert any(r.startswith("tomli") and "python_version < '3.11'" in r.replace('"', "'") for r in requires)
     assert not any(r.split(";")[0].strip() in ("pkm",) or r.startswith("pkm ") for r in requires)
     assert "pkm = pkm.cli:main" in entry_points
+    assert meta["Metadata-Version"] == "2.4" and meta["License-Expression"] == "MIT"
+
+
+def test_wheel_is_built_by_pkm_backend(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        wheel_file = zf.read(f"pkm_tool-{pkm.__version__}.dist-info/WHEEL").decode()
+    assert "Generator: pkm.backend\n" in wheel_file and "Tag: py3-none-any\n" in wheel_file
 
 
 def test_installed_wheel_gives_a_working_pkm(wheel, tmp_path):
