@@ -15,6 +15,10 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("pkm.cli.index", "Query a package index (available versions)"),
     "download": ("pkm.cli.download", "Download the best artifact of packages, hash-verified"),
+    "install": ("pkm.cli.install", "Install packages into a virtual environment (from an index or a lock)"),
+    "uninstall": ("pkm.cli.uninstall", "Remove packages from a virtual environment"),
+    "list": ("pkm.cli.list_installed", "List the packages installed in a virtual environment"),
+    "sync": ("pkm.cli.sync", "Make a virtual environment match a lock exactly"),
     "venv": ("pkm.cli.venv", "Create a virtual environment (fast, no pip inside)"),
     "python": ("pkm.cli.python", "Find the Python interpreters pkm can use (list, find)"),
     "store": ("pkm.cli.store", "Inspect and maintain the store (path, info, verify, gc)"),

@@ -1,0 +1,290 @@
+"""The install pipeline: pins -> fetched blobs -> store trees -> one all-or-nothing plan on an environment.
+
+    changes = plan_changes(pins, target.installed(), exact=True)
+    report = materialize(changes, target, store=store, http=ctx.http(), console=ctx.console)
+
+Where the pins come from (a lock, the resolver, an index lookup) is not this
+module's concern. The steps: refuse sdists (no builds yet) before any work;
+fetch the missing artifacts into the store in parallel, each verified against
+its sha256 and size; unpack each wheel once into its tree (with `.pyc` for the
+environment's interpreter); apply every change to the environment under the
+installer's journal (nothing changes if any step fails); register the
+environment as a store root so that gc keeps its trees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+from pkm.errors import PkmError
+
+__all__ = ["Changes", "plan_changes", "materialize", "render_changes", "lock_pins", "add_install_options", "now"]
+
+_FETCH_WORKERS = 8
+
+
+@dataclass
+class Changes:
+    """What a run does to an environment: pins to add, (installed, pin) to change, installed dists to remove."""
+
+    add: List[Any] = field(default_factory=list)
+    change: List[Tuple[Any, Any]] = field(default_factory=list)
+    remove: List[Any] = field(default_factory=list)
+    keep: List[Any] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.add or self.change or self.remove)
+
+    def pins(self) -> List[Any]:
+        return list(self.add) + [pin for _, pin in self.change]
+
+
+def plan_changes(pins: Sequence[Any], installed: Mapping[str, Any], *, exact: bool, reinstall: bool = False) -> Changes:
+    """Compare pins with what is installed (normalized name -> InstalledDist), by name and version only.
+
+    `exact` removes what no pin names (sync); `reinstall` changes pins already at their version too.
+    Pure: no I/O, so a no-op run is decided before the network is touched.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    def same(a: str, b: str) -> bool:
+        try:
+            return Version(a) == Version(b)
+        except InvalidVersion:
+            return a == b
+
+    changes = Changes()
+    named = set()
+    for pin in sorted(pins, key=lambda p: p.name):
+        named.add(pin.name)
+        current = installed.get(pin.name)
+        if current is None:
+            changes.add.append(pin)
+        elif reinstall or not same(current.version, pin.version):
+            changes.change.append((current, pin))
+        else:
+            changes.keep.append(pin)
+    if exact:
+        changes.remove = [dist for key, dist in sorted(installed.items()) if key not in named]
+    return changes
+
+
+def _refuse_sdists(pins: Sequence[Any]) -> None:
+    sdists = [pin for pin in pins if not pin.is_wheel]
+    if sdists:
+        names = ", ".join(f"{pin.name}=={pin.version}" for pin in sdists)
+        raise PkmError(
+            f"cannot install {names}: only a source distribution is available for this environment",
+            why="building from source is not supported yet: " + ", ".join(pin.filename for pin in sdists),
+            hint="pick a version that has a wheel for this interpreter (`pkm install --only-binary :all:` "
+                 "chooses one; a lock needs a wheel for it), or use an interpreter those wheels exist for",
+        )
+
+
+class _Fetcher:
+    """Puts each pin's wheel in the store as a blob; one shared byte count feeds the progress bar."""
+
+    def __init__(self, store: Any, http: Any, bar: Any, total: Optional[int]):
+        self.store, self.http, self.bar, self.total = store, http, bar, total
+        self._lock = threading.Lock()
+        self._done: Dict[str, int] = {}
+
+    def _progress(self, key: str):
+        def update(done: int, _total: Optional[int] = None) -> None:
+            with self._lock:
+                self._done[key] = done
+                self.bar.update(sum(self._done.values()), self.total)
+        return update
+
+    def fetch(self, pin: Any) -> str:
+        """The sha256 of the pin's wheel, now in the store."""
+        from pkm.store import check_sha256
+
+        local = pin.local_path()
+        if local is not None:
+            if not local.is_file():
+                raise PkmError(f"cannot install {pin.name}=={pin.version}: {local} does not exist",
+                               hint="check the path in the lock, or regenerate it")
+            digest = pin.sha256 or _hash_file(local)
+            self.store.add_blob(local, check_sha256(digest))
+            return digest
+        if not pin.location.startswith(("http://", "https://")):
+            raise PkmError(f"cannot download {pin.filename}: the URL scheme of {pin.location!r} is not allowed",
+                           hint="artifacts come over http(s), or from a local path")
+        dest = self.store.tmp / f"fetch-{uuid.uuid4().hex}.whl"
+        try:
+            self.http.download(pin.location, dest, tmp_dir=self.store.tmp, sha256=pin.sha256, size=pin.size,
+                               progress=self._progress(pin.filename))
+            digest = pin.sha256 or _hash_file(dest)
+            self.store.add_blob(dest, check_sha256(digest), move=True)
+        finally:
+            if dest.exists():
+                dest.unlink()
+        return digest
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _run_all(func, items: Sequence[Any], workers: int) -> List[Any]:
+    """func over items on a pool; every item finishes before the first error is raised (nothing half-done)."""
+    if len(items) <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        futures = [pool.submit(func, item) for item in items]
+        errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [f.result() for f in futures]
+
+
+def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, interpreter: Any) -> Dict[str, str]:
+    """pin name -> wheel sha256, with the wheel's tree in the store (fetched and unpacked as needed)."""
+    have = {pin.name: pin.sha256 for pin in pins if pin.sha256 and store.tree(pin.sha256) is not None}
+    missing = [pin for pin in pins if pin.name not in have]
+    blobs = [pin for pin in missing if not (pin.sha256 and store.blob(pin.sha256) is not None)]
+    digests = dict(have)
+    if blobs:
+        sizes = [pin.size for pin in blobs]
+        total = sum(sizes) if all(s is not None for s in sizes) else None
+        label = blobs[0].filename if len(blobs) == 1 else f"{len(blobs)} wheels"
+        with console.progress(f"Fetching {label}", total, unit="bytes") as bar:
+            fetcher = _Fetcher(store, http, bar, total)
+            for pin, digest in zip(blobs, _run_all(fetcher.fetch, blobs, _FETCH_WORKERS)):
+                digests[pin.name] = digest
+    for pin in missing:
+        digests.setdefault(pin.name, pin.sha256)
+
+    def unpack(pin: Any) -> None:
+        digest = digests[pin.name]
+        blob = store.blob(digest)
+        if blob is None:
+            raise PkmError(f"the wheel of {pin.name} vanished from the store while installing",
+                           hint="run the command again")
+        store.add_tree(blob, digest, filename=pin.filename)
+
+    _run_all(unpack, missing, 4)
+    tag = interpreter.cache_tag
+    for pin in pins:
+        info = store.tree_info(digests[pin.name])
+        if tag and info is not None and tag not in info.interpreters:
+            store.compile_tree(digests[pin.name], interpreter.executable)
+    return digests
+
+
+def _register_root(store: Any, target: Any, digests: Mapping[str, str], exact: bool) -> None:
+    """The environment keeps its trees alive in gc; `install` adds to the previous record, `sync` replaces it."""
+    keep: Set[str] = set(digests.values())
+    if not exact:
+        prefix = os.path.abspath(target.path)
+        for root in store.roots():
+            if os.path.abspath(root.path) == prefix:
+                keep |= set(root.trees)
+    store.add_root(target.path, "environment", trees=sorted(keep), blobs=sorted(keep))
+
+
+def materialize(
+    changes: Changes,
+    target: Any,
+    *,
+    store: Any,
+    http: Any,
+    console: Any,
+    link_mode: str = "hardlink",
+    exact: bool = False,
+    requested: Optional[Set[str]] = None,
+) -> Any:
+    """Make `target` match `changes`; returns `pkm.install.Applied`. All or nothing: a failed fetch,
+    hash check or install leaves the environment as it was. `requested` names the pins the user
+    asked for (REQUESTED is written for them); None means all.
+    """
+    from pkm.install import Install, Remove, TreeSource, Upgrade, apply
+    from pkm.store import MARKER
+
+    pins = changes.pins()
+    _refuse_sdists(pins)
+    digests = _prepare_trees(pins, store, http, console, target.interpreter)
+    plan: List[Any] = [Remove(dist.name) for dist in changes.remove]
+    for pin in pins:
+        source = TreeSource(store.tree_path(digests[pin.name]), ignore=[MARKER])
+        wanted = requested is None or pin.name in requested
+        step = Install if pin in changes.add else Upgrade
+        plan.append(step(source, requested=wanted))
+    applied = apply(plan, target.environment, link_mode=link_mode)
+    keep = {pin.name: pin.sha256 for pin in changes.keep if pin.sha256}
+    _register_root(store, target, {**keep, **digests}, exact)
+    return applied
+
+
+def render_changes(changes: Changes, seconds: float, *, verb: str = "Installed") -> Tuple[str, dict]:
+    """The text (uv-like ` + a==1`, ` - b==2`, ` ~ c 1 -> 2` lines after a summary) and the JSON data."""
+    lines = []
+    for dist in changes.remove:
+        lines.append((dist.name.lower(), f" - {dist.name}=={dist.version}"))
+    for pin in changes.add:
+        lines.append((pin.name, f" + {pin.name}=={pin.version}"))
+    for dist, pin in changes.change:
+        arrow = f"{dist.version} -> {pin.version}" if dist.version != pin.version else f"{pin.version} (reinstalled)"
+        lines.append((pin.name, f" ~ {pin.name} {arrow}"))
+    counts = []
+    if changes.add:
+        counts.append(f"{verb.lower()} {len(changes.add)}")
+    if changes.change:
+        counts.append(f"changed {len(changes.change)}")
+    if changes.remove:
+        counts.append(f"removed {len(changes.remove)}")
+    summary = ", ".join(counts)
+    summary = summary[0].upper() + summary[1:]
+    total = len(changes.add) + len(changes.change) + len(changes.remove)
+    text = f"{summary} package{'s' if total != 1 else ''} in {_duration(seconds)}\n"
+    text += "\n".join(line for _, line in sorted(lines))
+    data = {
+        "added": [{"name": p.name, "version": p.version} for p in changes.add],
+        "changed": [{"name": p.name, "from": d.version, "to": p.version} for d, p in changes.change],
+        "removed": [{"name": d.name, "version": d.version} for d in changes.remove],
+        "unchanged": len(changes.keep),
+        "seconds": round(seconds, 3),
+    }
+    return text, data
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
+
+
+def now() -> float:
+    return time.monotonic()
+
+
+def add_install_options(parser: Any) -> None:
+    """Options every command that installs shares: --reinstall and --link-mode."""
+    parser.add_argument("--reinstall", action="store_true",
+                        help="install again even what is already at the wanted version")
+    parser.add_argument("--link-mode", choices=("hardlink", "copy", "symlink"), default="hardlink",
+                        help="how files get from the store into the environment (default: hardlink, "
+                             "copying where a link cannot be made)")
+
+
+def lock_pins(path: Path, target: Any, *, where: Optional[str] = None) -> List[Any]:
+    """The pins of the lock file at `path` for `target`'s interpreter (read, validated, selected)."""
+    from pkm.lock import pins_from_lock, read_lock
+
+    lock = read_lock(path)
+    interpreter = target.interpreter
+    return pins_from_lock(lock, marker_env=interpreter.markers(), tags=interpreter.tags(),
+                          lock_dir=Path(os.path.abspath(path)).parent, where=where or str(path))

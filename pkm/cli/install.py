@@ -1,0 +1,224 @@
+"""Install packages into a virtual environment, from an index or from a lock.
+
+    pkm install --no-deps rich==14.0.0 markdown-it-py mdurl pygments
+    pkm install -r requirements.txt --no-deps
+    pkm install --lock pylock.toml            (what the lock pins; extras in the env are kept)
+
+Wheels are fetched once into the store (sha256-verified), unpacked there with
+bytecode compiled, and hard-linked into the environment; the whole change
+applies all or nothing. A requirement the environment already satisfies is
+left alone (no network) unless --reinstall. Following dependencies needs the
+resolver, which is not built yet: for now pass --no-deps and name every
+package, or install from a lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Dict, List
+
+from pkm.cli._context import Context
+from pkm.cli._materialize import add_install_options
+from pkm.cli._options import add_index_options
+from pkm.cli._target import add_env_option
+from pkm.errors import HashMismatchError, NotFoundError, UsageError
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("requirements", nargs="*", metavar="REQ", help="a requirement, e.g. 'rich>=13' or attrs")
+    parser.add_argument("-r", "--requirement", dest="requirement_files", action="append", type=Path, default=[],
+                        metavar="FILE", help="install the requirements listed in FILE (repeatable)")
+    parser.add_argument("-c", "--constraint", dest="constraint_files", action="append", type=Path, default=[],
+                        metavar="FILE", help="limit versions with the constraints in FILE (repeatable)")
+    parser.add_argument("--lock", type=Path, metavar="FILE",
+                        help="install what this PEP 751 lock pins (only the REQs named, if any)")
+    add_env_option(parser)
+    parser.add_argument("--no-deps", action="store_true",
+                        help="install only the packages named, not their dependencies")
+    parser.add_argument("--only-binary", action="append", default=[], metavar="NAME|:all:",
+                        help="never choose an sdist for these packages (:all: for every package)")
+    parser.add_argument("--require-hashes", action="store_true",
+                        help="every requirement must be pinned with == and carry --hash in its requirements file")
+    parser.add_argument("--pre", action="store_true", help="allow pre-release versions")
+    add_install_options(parser)
+    add_index_options(parser)
+
+
+def _parse_requirement(text: str):
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        raise UsageError(f"invalid requirement `{text}`", why=str(exc),
+                         hint="write a PEP 508 requirement, e.g. `rich>=13` or `requests[socks]==2.32.3`") from None
+    if req.url:
+        raise UsageError(f"`{text}` is a direct URL requirement, which pkm cannot install yet",
+                         hint="name the package and a version from an index instead")
+    return req
+
+
+def _read_inputs(args: argparse.Namespace) -> tuple:
+    """(requirement entries, constraint entries) from the arguments and files; files may set index options."""
+    from pkm.cli._requirements import Entry, RequirementsFile, parse_requirements
+
+    collected = RequirementsFile()
+    for path in args.requirement_files:
+        found = parse_requirements(path)
+        collected.requirements += found.requirements
+        collected.constraints += found.constraints
+        collected.index_url = collected.index_url or found.index_url
+        collected.extra_index_urls += found.extra_index_urls
+        collected.find_links += [link if "://" in link else str((path.parent / link).resolve())
+                                 for link in found.find_links]
+        collected.pre = collected.pre or found.pre
+        collected.only_binary += found.only_binary
+    for path in args.constraint_files:
+        found = parse_requirements(path)
+        collected.constraints += found.requirements + found.constraints
+    # Options on the command line win over those in files (read before the settings are).
+    if collected.index_url and not args.index_url:
+        args.index_url = collected.index_url
+    if collected.extra_index_urls and not args.extra_index_url:
+        args.extra_index_url = collected.extra_index_urls
+    if collected.find_links and not args.find_links:
+        args.find_links = collected.find_links
+    args.pre = args.pre or collected.pre
+    args.only_binary = list(args.only_binary) + collected.only_binary
+    entries = [Entry(_parse_requirement(text), (), "<command line>", 0) for text in args.requirements]
+    return entries + collected.requirements, collected.constraints
+
+
+def _applies(entry: Any, markers: Dict[str, str]) -> bool:
+    marker = entry.requirement.marker
+    return marker is None or marker.evaluate(dict(markers, extra=""))
+
+
+def _only_binary(args: argparse.Namespace, name: str) -> bool:
+    from packaging.utils import canonicalize_name
+
+    values = {v.strip() for item in args.only_binary for v in item.split(",")}
+    return ":all:" in values or name in {canonicalize_name(v) for v in values if v != ":none:"}
+
+
+def _check_hashes(pin: Any, allowed: tuple, where: str) -> None:
+    if allowed and f"sha256:{pin.sha256}" not in allowed:
+        raise HashMismatchError(
+            f"the chosen artifact of {pin.name}=={pin.version} does not match the hashes in {where}",
+            why=f"{pin.filename} has sha256:{pin.sha256}; allowed: {', '.join(allowed)}",
+            hint="update the --hash lines (or the version pin) in the requirements file")
+
+
+def _index_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Context,
+                args: argparse.Namespace) -> List[Any]:
+    """`--no-deps`: the newest matching artifact per requirement for the environment's interpreter."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from pkm.cli.download import _no_choice
+    from pkm.cli.index import project_page
+    from pkm.index import available_versions, newest_matching, redact_url
+    from pkm.lock import Pin
+
+    interpreter = target.interpreter
+    specs: Dict[str, SpecifierSet] = {}
+    hashes: Dict[str, tuple] = {}
+    where: Dict[str, str] = {}
+    for entry in entries + constraints:
+        key = canonicalize_name(entry.requirement.name)
+        specs[key] = specs.get(key, SpecifierSet()) & entry.requirement.specifier
+        if entry.hashes:
+            hashes[key] = hashes.get(key, ()) + entry.hashes
+            where[key] = f"{entry.path}:{entry.line}"
+    names = sorted({canonicalize_name(e.requirement.name) for e in entries})
+    if args.require_hashes:
+        for key in names:
+            pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in specs[key])
+            if key not in hashes or not pinned:
+                raise UsageError(f"--require-hashes: `{key}` is not pinned with == and a --hash",
+                                 hint="pin every requirement (`name==1.2`) and add --hash=sha256:... lines")
+    installed = target.installed()
+    wanted = []
+    for key in names:
+        have = installed.get(key)
+        if have is not None and not args.reinstall and key not in hashes and \
+                specs[key].contains(have.version, prereleases=True):
+            continue  # already satisfied: no network for it
+        wanted.append(key)
+    pins = []
+    if not wanted:
+        return [Pin(key, installed[key].version, "", "", None) for key in names]
+    index = ctx.index()
+    index.prefetch(wanted)
+    tags = interpreter.tags()
+    for key in names:
+        if key not in wanted:
+            pins.append(Pin(key, installed[key].version, "", "", None))
+            continue
+        page = project_page(index, key)
+        only_binary = _only_binary(args, key)
+        choice = newest_matching(page, specs[key], prereleases=True if args.pre else None, tags=tags,
+                                 python_version=Version(interpreter.version_str), only_binary=only_binary)
+        if choice is None:
+            fake = argparse.Namespace(pre=args.pre, only_binary=only_binary, no_binary=False)
+            req = next(e.requirement for e in entries if canonicalize_name(e.requirement.name) == key)
+            raise _no_choice(req, page, fake, available_versions(page), redact_url(page.index_url))
+        artifact = choice.artifact
+        pin = Pin(name=key, version=str(choice.version), filename=artifact.filename, location=artifact.url,
+                  sha256=artifact.sha256, size=artifact.size, kind="wheel" if artifact.is_wheel else "sdist",
+                  index=page.index_url)
+        if key in hashes and pin.sha256 is not None:
+            _check_hashes(pin, hashes[key], where[key])
+        pins.append(pin)
+    return pins
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from packaging.utils import canonicalize_name
+
+    from pkm.cli import _resolve
+    from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
+    from pkm.cli._target import open_target
+    from pkm.store import Store
+
+    start = now()
+    entries, constraints = _read_inputs(args)  # every input checked before the environment is touched
+    if not entries and args.lock is None:
+        raise UsageError("nothing to install", hint="name packages (`pkm install rich`), or pass -r FILE or --lock FILE")
+    target = open_target(args.env, ctx.settings.home)
+    markers = target.interpreter.markers()
+    if args.lock is not None:
+        pins = lock_pins(args.lock, target)
+        if entries:
+            asked = {canonicalize_name(e.requirement.name) for e in entries}
+            missing = sorted(asked - {p.name for p in pins})
+            if missing:
+                raise NotFoundError(f"{', '.join(missing)} not in the lock {args.lock} (for this environment)",
+                                    hint="run without names to install the whole lock")
+            pins = [p for p in pins if p.name in asked]
+    else:
+        entries = [e for e in entries if _applies(e, markers)]
+        constraints = [e for e in constraints if _applies(e, markers)]
+        if args.no_deps:
+            pins = _index_pins(entries, constraints, target, ctx, args)
+        else:
+            pins = _resolve.resolve_pins([e.requirement for e in entries], target.interpreter, ctx.index(),
+                                         constraints=[e.requirement for e in constraints],
+                                         only_binary=_only_binary(args, ":all:"), prereleases=args.pre)
+    changes = plan_changes(pins, target.installed(), exact=False, reinstall=args.reinstall)
+    if changes.empty:
+        count = len(changes.keep)
+        ctx.console.result(f"Nothing to do: {count} package{'s' if count != 1 else ''} already installed in {target.path}",
+                           data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
+                                 "unchanged": count, "seconds": round(now() - start, 3)})
+        return 0
+    requested = None if args.lock is not None else {canonicalize_name(e.requirement.name) for e in entries}
+    materialize(changes, target, store=Store(ctx.settings.home), http=ctx.http(), console=ctx.console,
+                link_mode=args.link_mode, requested=requested)
+    text, data = render_changes(changes, now() - start)
+    ctx.console.result(text, data={"environment": str(target.path), **data})
+    return 0

@@ -1,0 +1,185 @@
+"""`pkm install`: --no-deps from the index, from -r files, from a lock; the resolver seam; hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from pkm.cli import _resolve
+
+
+def test_install_no_deps_takes_the_newest_matching_wheel(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("demo", "1.0")
+    publish("demo", "1.5")
+    publish("demo", "2.0")
+    publish("extra-thing", "0.3")
+    code, out, err = pkm("install", "--no-deps", "demo<2", "Extra_Thing", "--env", str(env),
+                         "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + demo==1.5", " + extra-thing==0.3"]
+    assert pkm.python(env, "import demo; print(demo.__version__)").stdout == "1.5\n"
+    requested = list(env.glob("lib/*/site-packages/demo-1.5.dist-info/REQUESTED"))
+    installer = next(env.glob("lib/*/site-packages/demo-1.5.dist-info/INSTALLER")).read_text()
+    assert requested and installer.strip() == "pkm"
+
+
+def test_an_installed_requirement_is_left_alone_without_network(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("demo", "1.0")
+    assert pkm("install", "--no-deps", "demo", "--env", str(env), "--index-url", index_server.simple_url)[0] == 0
+    index_server.stop()
+    code, out, err = pkm("install", "--no-deps", "demo>=1", "--env", str(env), "--index-url", index_server.simple_url)
+    assert (code, out, err) == (0, f"Nothing to do: 1 package already installed in {env}\n", "")
+
+
+def test_upgrade_and_reinstall(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("demo", "1.0")
+    url = ("--index-url", index_server.simple_url, "--env", str(env))
+    assert pkm("install", "--no-deps", "demo", *url)[0] == 0
+    publish("demo", "1.1")
+    code, out, _ = pkm("install", "--no-deps", "demo>1.0", *url)
+    assert code == 0 and out.splitlines()[1:] == [" ~ demo 1.0 -> 1.1"]
+    code, out, _ = pkm("install", "--no-deps", "--reinstall", "demo", *url, "--format", "json")
+    assert code == 0 and json.loads(out)["changed"] == [{"name": "demo", "from": "1.1", "to": "1.1"}]
+    assert [d.name for d in env.glob("lib/*/site-packages/*.dist-info")] == ["demo-1.1.dist-info"]
+
+
+def test_without_no_deps_the_resolver_seam_explains_itself(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("demo", "1.0")
+    code, out, err = pkm("install", "demo", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 1 and out == ""
+    assert "error: resolving dependencies needs the resolver, which is not built yet" in err
+    assert "hint: pass --no-deps and name every package, or install from a lock with --lock" in err
+
+
+def test_the_resolver_seam_is_what_install_uses(pkm, publish, index_server, monkeypatch):
+    from pkm.lock import Pin
+
+    env = pkm.venv()
+    url = publish("demo", "1.0")
+    seen = {}
+
+    def fake_resolve(requirements, interpreter, index, **options):
+        seen.update(reqs=[str(r) for r in requirements], python=interpreter.version_str, options=options)
+        return [Pin("demo", "1.0", "demo-1.0-py3-none-any.whl", url, None)]
+
+    monkeypatch.setattr(_resolve, "resolve_pins", fake_resolve)
+    code, out, err = pkm("install", "demo", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert seen["reqs"] == ["demo"] and seen["options"] == {"constraints": [], "only_binary": False, "prereleases": False}
+    assert out.splitlines()[1:] == [" + demo==1.0"]
+
+
+def test_only_sdists_is_a_clear_error_and_only_binary_picks_an_older_wheel(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("mixed", "1.0")
+    publish("mixed", "2.0", sdist=True)
+    args = ("--no-deps", "mixed", "--env", str(env), "--index-url", index_server.simple_url)
+    code, out, err = pkm("install", *args)
+    assert code == 1 and "cannot install mixed==2.0: only a source distribution is available" in err
+    assert "--only-binary :all:" in err
+    code, out, err = pkm("install", *args, "--only-binary", ":all:")
+    assert code == 0 and out.splitlines()[1:] == [" + mixed==1.0"]
+
+
+def test_requirements_file_with_constraints_and_hashes(pkm, publish, index_server, dists):
+    env = pkm.venv()
+    for version in ("1.0", "1.1", "2.0"):
+        publish("alpha", version)
+    publish("beta", "3.0")
+    beta = hashlib.sha256((dists.directory / "beta-3.0-py3-none-any.whl").read_bytes()).hexdigest()
+    (pkm.work / "constraints.txt").write_text("alpha<2  # keep below 2\n")
+    (pkm.work / "reqs.txt").write_text(
+        f"--index-url {index_server.simple_url}\n-c constraints.txt\nalpha\n"
+        f"beta==3.0 \\\n    --hash=sha256:{beta}\nnever ; python_version < '3'\n")
+    code, out, err = pkm("install", "--no-deps", "-r", "reqs.txt", "--env", str(env))
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + alpha==1.1", " + beta==3.0"]
+
+
+def test_a_wrong_hash_in_a_requirements_file_installs_nothing(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("alpha", "1.0")
+    publish("beta", "1.0")
+    (pkm.work / "reqs.txt").write_text(f"alpha\nbeta==1.0 --hash=sha256:{'0' * 64}\n")
+    code, out, err = pkm("install", "--no-deps", "-r", "reqs.txt", "--env", str(env),
+                         "--index-url", index_server.simple_url)
+    assert code == 1 and "does not match the hashes in reqs.txt:2" in err
+    assert pkm("list", "--env", str(env))[1] == f"No packages installed in {env}\n"
+
+
+def test_require_hashes_needs_pins_and_hashes(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("alpha", "1.0")
+    code, _, err = pkm("install", "--no-deps", "--require-hashes", "alpha==1.0", "--env", str(env),
+                       "--index-url", index_server.simple_url)
+    assert code == 2 and "`alpha` is not pinned with == and a --hash" in err
+
+
+def test_a_bad_requirements_file_is_exit_2_with_file_and_line(pkm):
+    env = pkm.venv()
+    (pkm.work / "reqs.txt").write_text("ok-pkg\n\nbad pkg ===\n")
+    code, out, err = pkm("install", "--no-deps", "-r", "reqs.txt", "--env", str(env))
+    assert code == 2 and out == "" and "reqs.txt:3: invalid requirement `bad pkg ===`" in err
+
+
+def test_install_from_a_lock_keeps_other_packages(pkm, shelf):
+    env = pkm.venv()
+    first = pkm.lock(pkm.work / "a.toml", [shelf("other", "1.0")])
+    assert pkm("install", "--lock", str(first), "--env", str(env))[0] == 0
+    lock = pkm.lock(pkm.work / "b.toml", [shelf("one", "1.0"), shelf("two", "1.0")])
+    code, out, err = pkm("install", "--lock", str(lock), "two", "--env", str(env))
+    assert code == 0 and out.splitlines()[1:] == [" + two==1.0"]
+    assert pkm("list", "--env", str(env))[1].split() == ["other", "1.0", "two", "1.0"]
+    code, _, err = pkm("install", "--lock", str(lock), "three", "--env", str(env))
+    assert code == 1 and "three not in the lock" in err
+
+
+def test_virtual_env_variable_and_dot_venv_choose_the_environment(pkm, publish, index_server, monkeypatch):
+    publish("demo", "1.0")
+    env = pkm.venv(".venv")
+    assert pkm("install", "--no-deps", "demo", "--index-url", index_server.simple_url)[0] == 0
+    assert "demo" in pkm("list")[1]
+    other = pkm.venv("other")
+    monkeypatch.setenv("VIRTUAL_ENV", str(other))
+    assert pkm("list")[1] == f"No packages installed in {other}\n"
+    assert env.is_dir()
+
+
+def test_nothing_named_is_a_usage_error(pkm):
+    pkm.venv(".venv")
+    code, _, err = pkm("install")
+    assert code == 2 and "nothing to install" in err
+
+
+@pytest.mark.online
+def test_install_rich_from_pypi(pkm):
+    env = pkm.venv()
+    code, out, err = pkm("install", "--no-deps", "rich==14.0.0", "markdown-it-py", "mdurl", "pygments",
+                         "--env", str(env))
+    assert code == 0, err
+    assert " + rich==14.0.0" in out.splitlines()
+    done = pkm.python(env, "import rich; from rich.console import Console; Console().print('ok')")
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert pkm.pip(env, "check").returncode == 0
+
+
+def test_a_venv_of_another_python_gets_bytecode_for_its_version(pkm, publish, index_server):
+    import glob
+
+    from pkm.env import create_venv, probe
+
+    other = sorted(glob.glob("/root/.pyenv/versions/3.12*/bin/python3.12"))
+    if not other:
+        pytest.skip("needs a Python 3.12 next to the dev interpreter")
+    env = create_venv(pkm.work / "v312", probe(other[0], cache_dir=pkm.home / "interpreters-v1"))
+    publish("demo", "1.0")
+    code, out, err = pkm("install", "--no-deps", "demo", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert list(env.glob("lib/python3.12/site-packages/demo/__pycache__/__init__.cpython-312.pyc"))
+    assert pkm.python(env, "import demo, sys; print(sys.version_info[:2], demo.__version__)").stdout == "(3, 12) 1.0\n"
