@@ -9,7 +9,7 @@ from typing import Any
 
 from pkm.errors import InputFileError
 
-__all__ = ["load_toml", "parse_toml", "key_line"]
+__all__ = ["load_toml", "parse_toml", "read_text", "key_line"]
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
 
@@ -37,16 +37,22 @@ def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
         ) from None
 
 
-def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read and parse the TOML file at `path` (UTF-8)."""
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of a file the user gave us; unreadable or not UTF-8 is InputFileError (exit 2)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path)) from None
+        raise InputFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path),
+                             hint="save the file as UTF-8") from None
     except OSError as exc:
-        raise InputFileError(f"cannot read the file: {exc.strerror}", path=str(path)) from None
-    return parse_toml(text, path)
+        raise InputFileError(f"cannot read the file: {exc.strerror}", path=str(path),
+                             hint="check that it exists and that you may read it") from None
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read and parse the TOML file at `path` (UTF-8)."""
+    return parse_toml(read_text(path), path)
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int | None:

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 from pkm import __version__
 from pkm.cli import COMMANDS
 from pkm.cli._context import Context
-from pkm.cli._options import add_global_options
+from pkm.cli._options import INDEX_OPTIONS, add_global_options, add_index_options
 from pkm.errors import PkmError, UsageError
 from pkm.ui import Console
 
@@ -39,6 +39,7 @@ def _top_parser() -> Parser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"pkm {__version__}")
     add_global_options(parser, suppress=False)
+    add_index_options(parser)
     parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
@@ -73,6 +74,10 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, Any]:
     for key in ("quiet", "verbose", "format"):  # global options may come before or after COMMAND
         if not hasattr(args, key):
             setattr(args, key, getattr(ns, key))
+    for key in INDEX_OPTIONS:  # so may index options; repeatable ones add up, the earlier first
+        before, after = getattr(ns, key, None), getattr(args, key, None)
+        if before is not None:
+            setattr(args, key, before + after if isinstance(before, list) and after else after or before)
     args.command = ns.command
     return args, module
 
@@ -90,10 +95,12 @@ def run(argv: list[str]) -> int:
             raise
         console.error(error)
         return error.exit_code
+    except SystemExit as exc:  # argparse's --help, --version and bare `pkm`: main() returns, never exits
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except KeyboardInterrupt:
         if debug:
             raise
-        console.error(PkmError("interrupted"))
+        console.error(PkmError("interrupted", hint="run the command again; an interrupted install is rolled back"))
         return 130
     except BrokenPipeError:
         # The reader of our output went away (`pkm ... | head`): not an error of ours.

@@ -23,6 +23,7 @@ class Context:
         self.console = console
         self._settings = None
         self._http = None
+        self._store = None
 
     def __enter__(self) -> Context:
         return self
@@ -46,7 +47,7 @@ class Context:
             from pkm.http import HttpClient
 
             s = self.settings
-            self._http = HttpClient(timeout=s.http_timeout, offline=s.offline, cache_dir=s.home / "index-v1")
+            self._http = HttpClient(timeout=s.http_timeout, offline=s.offline, cache_dir=self.store().bucket("index-v1"))
         return self._http
 
     def index(self) -> Any:
@@ -55,10 +56,16 @@ class Context:
 
         s = self.settings
         return SimpleIndex(self.http(), s.index_urls, find_links=s.find_links, tmp_dir=self.tmp_dir(),
-                           metadata_dir=s.home / "metadata-v1")
+                           metadata_dir=self.store().bucket("metadata-v1"))
+
+    def store(self) -> Any:
+        """The store under PKM_HOME (created on first write; a bad PKM_HOME is a clear error)."""
+        if self._store is None:
+            from pkm.store import Store
+
+            self._store = Store(self.settings.home)
+        return self._store
 
     def tmp_dir(self) -> Path:
         """Staging space on the store's filesystem (so renames are atomic)."""
-        path = self.settings.home / "tmp"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.store().tmp

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_global_options", "add_index_options", "cli_settings"]
+__all__ = ["INDEX_OPTIONS", "add_global_options", "add_index_options", "cli_settings"]
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool = True) -> None:
@@ -21,17 +21,25 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool = True
                        help="output format of results (default: text)")
 
 
+INDEX_OPTIONS = ("index_url", "extra_index_url", "find_links", "offline")
+
+
 def add_index_options(parser: argparse.ArgumentParser) -> None:
-    """`--index-url`, `--extra-index-url`, `--find-links`, `--offline`: every command that touches an index."""
+    """`--index-url`, `--extra-index-url`, `--find-links`, `--offline`: every command that touches an index.
+
+    Defaults are suppressed (an option not given leaves no attribute), so the
+    options may also come before the command or a subcommand: `pkm --offline
+    index versions x` and `pkm index --offline versions x` mean the same.
+    """
     group = parser.add_argument_group("index options")
-    group.add_argument("--index-url", metavar="URL",
+    group.add_argument("--index-url", metavar="URL", default=argparse.SUPPRESS,
                        help="the main index (default: https://pypi.org/simple/; env PKM_INDEX_URL)")
-    group.add_argument("--extra-index-url", metavar="URL", action="append",
+    group.add_argument("--extra-index-url", metavar="URL", action="append", default=argparse.SUPPRESS,
                        help="another index, searched BEFORE --index-url in the order given; "
                             "the first index that has a project wins (repeatable; env PKM_EXTRA_INDEX_URL)")
-    group.add_argument("--find-links", metavar="PATH|URL", action="append",
+    group.add_argument("--find-links", metavar="PATH|URL", action="append", default=argparse.SUPPRESS,
                        help="a directory or HTML page of links to artifacts (repeatable; env PKM_FIND_LINKS)")
-    group.add_argument("--offline", action="store_const", const=True,
+    group.add_argument("--offline", action="store_const", const=True, default=argparse.SUPPRESS,
                        help="do not touch the network; use cached pages and artifacts only (env PKM_OFFLINE)")
 
 

@@ -20,12 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from pkm.http import redact
     from pkm.project.settings import FIELDS, user_config_path
 
     s = ctx.settings
     rows = []
     for f in FIELDS:
         value = getattr(s, f.attr)
+        if f.key in ("index-url", "extra-index-url", "find-links"):  # URLs may carry tokens: never print them
+            value = redact(value) if isinstance(value, str) else tuple(redact(v) for v in value)
         shown = " ".join(value) if isinstance(value, tuple) else str(value).lower() if isinstance(value, bool) else str(value)
         rows.append((f.key, shown or "(none)", s.sources[f.key], value))
     width = max(len(r[0]) for r in rows)

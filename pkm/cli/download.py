@@ -17,6 +17,7 @@ from pathlib import Path
 from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
 from pkm.errors import NotFoundError, UsageError
+from pkm.ui import format_bytes
 
 __all__ = ["add_arguments", "run"]
 
@@ -53,10 +54,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
 
 def _no_choice(req, page, args, infos, where: str) -> NotFoundError:
@@ -105,7 +102,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         else:
             with ctx.console.progress(artifact.filename, artifact.size, unit="bytes") as bar:
                 target = index.fetch_artifact(artifact, args.dest, progress=bar.update)
-            lines.append(f"Saved {target} ({_size(target.stat().st_size)})")
+            lines.append(f"Saved {target} ({format_bytes(target.stat().st_size)})")
         done.append({"name": page.name, "version": str(choice.version), "file": str(target.resolve()),
                      "sha256": artifact.sha256 or _sha256(target)})
     ctx.console.result("\n".join(lines), data=done)

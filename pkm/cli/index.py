@@ -18,6 +18,7 @@ __all__ = ["add_arguments", "run", "project_page"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_index_options(parser)  # also accepted before the action: `pkm index --offline versions x`
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(parser))
     versions = actions.add_parser("versions", help="list the available versions of a package, newest first",
                                   description="List the versions of NAME on the index, newest first; "

@@ -80,11 +80,11 @@ def _read_inputs(args: argparse.Namespace) -> tuple:
         found = parse_requirements(path)
         collected.constraints += found.requirements + found.constraints
     # Options on the command line win over those in files (read before the settings are).
-    if collected.index_url and not args.index_url:
+    if collected.index_url and not getattr(args, "index_url", None):
         args.index_url = collected.index_url
-    if collected.extra_index_urls and not args.extra_index_url:
+    if collected.extra_index_urls and not getattr(args, "extra_index_url", None):
         args.extra_index_url = collected.extra_index_urls
-    if collected.find_links and not args.find_links:
+    if collected.find_links and not getattr(args, "find_links", None):
         args.find_links = collected.find_links
     args.pre = args.pre or collected.pre
     args.only_binary = list(args.only_binary) + collected.only_binary
@@ -183,7 +183,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli import _resolve
     from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
     from pkm.cli._target import open_target
-    from pkm.store import Store
 
     start = now()
     entries, constraints = _read_inputs(args)  # every input checked before the environment is touched
@@ -217,7 +216,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                                  "unchanged": count, "seconds": round(now() - start, 3)})
         return 0
     requested = None if args.lock is not None else {canonicalize_name(e.requirement.name) for e in entries}
-    materialize(changes, target, store=Store(ctx.settings.home), http=ctx.http(), console=ctx.console,
+    materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
                 link_mode=args.link_mode, requested=requested)
     text, data = render_changes(changes, now() - start)
     ctx.console.result(text, data={"environment": str(target.path), **data})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from pkm.cli._context import Context
+from pkm.ui import format_bytes
 from pkm.cli._options import add_global_options
 
 __all__ = ["add_arguments", "run"]
@@ -32,19 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         add_global_options(sub)
 
 
-def _bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
-
-
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pkm.store import Store
 
-    store = Store(ctx.settings.home)
+    store = ctx.store()
     if args.action == "path":
         ctx.console.result(str(store.root), data={"root": str(store.root)})
         return 0
@@ -61,9 +52,9 @@ def _info(store, ctx: Context) -> int:
     lines = [f"store: {data['root']}" + ("" if data["version"] else " (no blobs or trees yet)")]
     width = max([len(n) for n in buckets] + [6])
     for name, row in buckets.items():
-        lines.append(f"  {name:<{width}}  {row['entries']:>7} entries  {_bytes(row['bytes']):>10}")
+        lines.append(f"  {name:<{width}}  {row['entries']:>7} entries  {format_bytes(row['bytes']):>10}")
     total = sum(row["bytes"] for row in buckets.values())
-    lines.append(f"  {'total':<{width}}  {'':>7}          {_bytes(total):>10}")
+    lines.append(f"  {'total':<{width}}  {'':>7}          {format_bytes(total):>10}")
     data["bytes"] = total
     ctx.console.result("\n".join(lines), data=data)
     return 0
@@ -88,8 +79,8 @@ def _gc(store, ctx: Context, *, dry_run: bool, min_age: float) -> int:
     lines = []
     for e in report.removed:
         detail = f" ({e.detail})" if e.detail else ""
-        lines.append(f"{verb} {e.kind} {e.name}{detail}  {_bytes(e.size)}")
-    lines.append(f"{verb} {len(report.removed)} entries, {_bytes(report.bytes_freed)}"
+        lines.append(f"{verb} {e.kind} {e.name}{detail}  {format_bytes(e.size)}")
+    lines.append(f"{verb} {len(report.removed)} entries, {format_bytes(report.bytes_freed)}"
                  f" {'would be ' if dry_run else ''}freed; kept {report.kept_blobs} blobs and {report.kept_trees} trees")
     data = {
         "dry_run": dry_run,

@@ -33,7 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
     from pkm.cli._target import open_target
-    from pkm.store import Store
 
     start = now()
     target = open_target(args.env, ctx.settings.home)
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
                                  "unchanged": len(changes.keep), "seconds": round(now() - start, 3)})
         return 0
-    materialize(changes, target, store=Store(ctx.settings.home), http=ctx.http(), console=ctx.console,
+    materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
                 link_mode=args.link_mode, exact=True)
     text, data = render_changes(changes, now() - start)
     ctx.console.result(text, data={"environment": str(target.path), **data})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from pkm._toml import key_line, load_toml
+from pkm._toml import key_line, parse_toml, read_text
 from pkm.errors import InputFileError, UsageError
 
 __all__ = [
@@ -109,9 +110,12 @@ def _from_env(f: Field, raw: str) -> Any:
         raise UsageError(f"{f.env}={raw!r} is not a boolean", hint=f"set {f.env} to 1 or 0")
     if f.kind == "float":
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
-            raise UsageError(f"{f.env}={raw!r} is not a number", hint=f"set {f.env} to a number of seconds") from None
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{f.env}={raw!r} is not a positive number", hint=f"set {f.env} to a number of seconds")
+        return value
     if f.kind in ("list", "paths"):
         return tuple(raw.split())
     return raw
@@ -135,7 +139,7 @@ def _from_file(f: Field, value: Any, path: Path, text: str, table: str | None) -
             raise bad("true or false")
         return value
     if f.kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
             raise bad("a positive number")
         return float(value)
     if f.kind in ("list", "paths"):
@@ -154,12 +158,13 @@ def _from_file(f: Field, value: Any, path: Path, text: str, table: str | None) -
 
 
 def _file_layer(path: Path, table: tuple[str, ...], warn: Callable[[str], None] | None) -> dict[str, tuple[Any, str]]:
-    data = load_toml(path)
+    text = read_text(path)
+    data = parse_toml(text, path)
     for part in table:
         data = data.get(part, {})
         if not isinstance(data, dict):
-            raise InputFileError(f"[{'.'.join(table)}] must be a table", path=str(path))
-    text = path.read_text(encoding="utf-8")
+            raise InputFileError(f"[{'.'.join(table)}] must be a table", path=str(path),
+                                 hint=f"write it as a [{'.'.join(table)}] section of key = value lines")
     table_name = ".".join(table) or None
     where = f"{path} [{table_name}]" if table_name else str(path)
     layer = {}

@@ -6,10 +6,11 @@ import shutil
 import time
 from typing import IO
 
-__all__ = ["Progress", "NullProgress"]
+__all__ = ["Progress", "NullProgress", "format_bytes"]
 
 
-def _size(n: float) -> str:
+def format_bytes(n: float) -> str:
+    """`512 B`, `237.5 KiB`, `1.2 MiB`: sizes as every pkm message shows them."""
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -61,7 +62,7 @@ class Progress:
             self._drawn = False
 
     def _count(self, n: int) -> str:
-        return _size(n) if self.unit == "bytes" else str(n)
+        return format_bytes(n) if self.unit == "bytes" else str(n)
 
     def _draw(self) -> None:
         self._last = time.monotonic()

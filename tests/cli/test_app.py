@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -58,6 +59,24 @@ def test_no_command_prints_help_and_exits_2(run_pkm):
     assert "commands:" in proc.stdout
 
 
+def test_main_returns_instead_of_exiting(capsys):
+    assert main([]) == 2
+    assert main(["--help"]) == 0
+    assert main(["-q", "-V"]) == 0
+    assert capsys.readouterr().out.endswith(f"pkm {pkm.__version__}\n")
+
+
+def test_config_never_prints_credentials(run_pkm):
+    proc = run_pkm("config", "--extra-index-url", "https://alice:s3cr3tTOKEN@private.example/simple/",
+                   env={"PKM_INDEX_URL": "https://mirror.example/simple/?token=abcd1234"})
+    assert proc.returncode == 0, proc.stderr
+    assert "s3cr3tTOKEN" not in proc.stdout and "abcd1234" not in proc.stdout
+    assert "private.example/simple/" in proc.stdout
+    as_json = run_pkm("config", "--format", "json",
+                      "--extra-index-url", "https://alice:s3cr3tTOKEN@private.example/simple/")
+    assert "s3cr3tTOKEN" not in as_json.stdout
+
+
 def test_global_options_before_or_after_the_command(run_pkm):
     before = run_pkm("--format", "json", "config")
     after = run_pkm("config", "--format", "json")
@@ -84,7 +103,8 @@ def fake_command(monkeypatch):
         (InputFileError("bad value", path="a.toml", line=3), 2, "error: a.toml:3: bad value\n"),
         (RuntimeError("oops"), 1,
          "error: internal error: RuntimeError: oops\nhint: run again with PKM_DEBUG=1 to see the traceback, and report it\n"),
-        (KeyboardInterrupt(), 130, "error: interrupted\n"),
+        (KeyboardInterrupt(), 130,
+         "error: interrupted\nhint: run the command again; an interrupted install is rolled back\n"),
     ],
 )
 def test_failures_become_messages_and_exit_codes(fake_command, monkeypatch, capsys, raised, code, expected):
@@ -150,9 +170,13 @@ def test_version_and_help_import_no_command_module():
 
 
 def test_output_to_a_closed_pipe_is_not_an_error(pkm_env, tmp_path):
-    # `pkm config | true`: the reader is gone before pkm writes; no traceback, no noise.
-    proc = subprocess.run(
-        f"{sys.executable} -m pkm config | true",
-        shell=True, cwd=tmp_path, env=pkm_env, capture_output=True, text=True,
-    )
+    # `pkm config | head -0`: the reader is gone before pkm writes; no traceback, no noise.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pkm", "config"], stdout=write_end, stderr=subprocess.PIPE,
+                              cwd=tmp_path, env=pkm_env, text=True)
+    finally:
+        os.close(write_end)
     assert proc.stderr == ""
+    assert proc.returncode == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from pkm.ui import format_bytes
+
 
 def test_downloads_the_newest_matching_wheel(run_pkm, publish, index_server, tmp_path):
     publish("demo-pkg", "1.0")
@@ -16,8 +18,8 @@ def test_downloads_the_newest_matching_wheel(run_pkm, publish, index_server, tmp
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["demo_pkg-1.5-py3-none-any.whl", "other-0.1.tar.gz"]
     assert proc.stdout.splitlines() == [
-        f"Saved out/demo_pkg-1.5-py3-none-any.whl ({(out / 'demo_pkg-1.5-py3-none-any.whl').stat().st_size / 1024:.1f} KiB)",
-        f"Saved out/other-0.1.tar.gz ({(out / 'other-0.1.tar.gz').stat().st_size / 1024:.1f} KiB)",
+        f"Saved out/demo_pkg-1.5-py3-none-any.whl ({format_bytes((out / 'demo_pkg-1.5-py3-none-any.whl').stat().st_size)})",
+        f"Saved out/other-0.1.tar.gz ({format_bytes((out / 'other-0.1.tar.gz').stat().st_size)})",
     ]
     assert proc.stderr == ""  # --no-deps: no warning; not a TTY: no progress bar
 

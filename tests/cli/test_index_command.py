@@ -83,3 +83,21 @@ def test_credentials_never_appear_in_output(run_pkm, dists):
     assert denied.returncode == 1 and "hint:" in denied.stderr
     for proc in (ok, denied):
         assert "s3cret" not in proc.stdout + proc.stderr
+
+
+def test_index_options_are_accepted_before_the_command_and_the_action(run_pkm, publish, index_server):
+    publish("demo-pkg", "1.0")
+    url = index_server.simple_url
+    assert run_pkm("index", "versions", "demo-pkg", "--index-url", url).returncode == 0
+    index_server.stop()
+    for args in (("--offline", "--index-url", url, "index", "versions", "demo-pkg"),
+                 ("index", "--offline", "--index-url", url, "versions", "demo-pkg"),
+                 ("index", "versions", "demo-pkg", "--offline", "--index-url", url)):
+        proc = run_pkm(*args)
+        assert (proc.returncode, proc.stdout) == (0, "1.0\n"), (args, proc.stderr)
+
+
+def test_extra_index_urls_from_both_sides_of_the_command_add_up(run_pkm):
+    proc = run_pkm("--extra-index-url", "https://a.example/simple/", "config",
+                   "--extra-index-url", "https://b.example/simple/")
+    assert "https://a.example/simple/ https://b.example/simple/  (--extra-index-url)" in proc.stdout

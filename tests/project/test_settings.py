@@ -99,8 +99,9 @@ def test_bad_environment_value_is_a_usage_error(where):
     project, environ, _ = where
     with pytest.raises(UsageError, match="PKM_OFFLINE='maybe' is not a boolean"):
         load_settings(cwd=project, environ={**environ, "PKM_OFFLINE": "maybe"})
-    with pytest.raises(UsageError, match="PKM_HTTP_TIMEOUT='soon' is not a number"):
-        load_settings(cwd=project, environ={**environ, "PKM_HTTP_TIMEOUT": "soon"})
+    for bad in ("soon", "0", "-5", "nan", "inf"):
+        with pytest.raises(UsageError, match=f"PKM_HTTP_TIMEOUT='{bad}' is not a positive number"):
+            load_settings(cwd=project, environ={**environ, "PKM_HTTP_TIMEOUT": bad})
 
 
 def test_unknown_user_setting_warns_but_tool_pkm_tables_are_left_alone(where):
