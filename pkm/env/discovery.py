@@ -15,6 +15,8 @@ __all__ = ["candidate_paths", "find_interpreter", "find_interpreters", "parse_re
 
 _NAME = re.compile(r"python(3(\.\d+)?)?\Z")
 _REQUEST = re.compile(r"(?:(cpython|python|pypy|cp|pp|py)-?)?(\d+(?:\.\d+){0,2})(t?)\Z", re.IGNORECASE)
+# A bare implementation name, as `uv venv --python python` or `pypy` take: any version of it.
+_BARE = re.compile(r"(cpython|python|pypy)\Z", re.IGNORECASE)
 _IMPLEMENTATIONS = {"cpython": "cpython", "cp": "cpython", "pypy": "pypy", "pp": "pypy"}
 
 # A request matches a probed interpreter (or not).
@@ -117,6 +119,10 @@ def parse_request(request: str) -> Matcher:
     Raises UsageError for anything else.
     """
     text = request.strip()
+    bare = _BARE.match(text)
+    if bare:
+        impl_only = _IMPLEMENTATIONS.get(bare.group(1).lower())
+        return lambda interp: impl_only is None or interp.implementation == impl_only
     match = _REQUEST.match(text)
     if match:
         impl_word, version_text, free = match.groups()

@@ -90,9 +90,10 @@ def test_find_interpreters_skips_what_does_not_answer(machine, tmp_path):
 @pytest.mark.parametrize("request_, expected", [
     ("3", "3.11.2"), ("3.12", "3.12.1"), ("3.12.1", "3.12.1"), ("python3.10", "3.10.1"),
     ("cpython3.9", "3.9.18"), ("cp313", None), (">=3.12", "3.13.0"), (">=3.9,<3.11", "3.10.1"),
+    ("python", "3.11.2"), ("CPython", "3.11.2"), ("pypy", None),
 ])
 def test_version_requests_pick_the_first_match(machine, request_, expected):
-    if expected is None:  # "cp313" reads as cpython 313, which does not exist
+    if expected is None:  # "cp313" reads as cpython 313, which does not exist; no PyPy here
         with pytest.raises(NotFoundError):
             machine.find(request_)
         return
