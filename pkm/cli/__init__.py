@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("pkm.cli.sync", "Make a virtual environment match a lock exactly"),
     "venv": ("pkm.cli.venv", "Create a virtual environment (fast, no pip inside)"),
     "python": ("pkm.cli.python", "Find the Python interpreters pkm can use (list, find)"),
+    "publish": ("pkm.cli.publish", "Upload distributions to a package index"),
     "store": ("pkm.cli.store", "Inspect and maintain the store (path, info, verify, gc)"),
     "config": ("pkm.cli.config", "Show the effective settings and where each comes from"),
 }

@@ -6,9 +6,9 @@ declares a content type PyPI renders, and no file is named twice.
 
 Where to: --repository-url URL (env PKM_PUBLISH_URL), or --repository NAME,
 a section of ~/.pypirc (another file: --pypirc PATH or env PKM_PYPIRC), or
-PyPI. As whom: --token (env PKM_PUBLISH_TOKEN; the user is __token__), or
---username/--password, else the .pypirc section, else a netrc entry for the
-host. A password or token is never printed.
+PyPI. As whom, the first that is given: --token, --username/--password,
+PKM_PUBLISH_TOKEN (a token's user is __token__), the .pypirc section, a
+netrc entry for the host. A password or token is never printed.
 
 An upload cut short is never repeated blindly (the index may have stored
 it): run the same command again with --skip-existing to finish.
@@ -26,13 +26,14 @@ from typing import Any, Dict, List, Optional
 
 from pkm.cli._context import Context
 from pkm.errors import OfflineError, PkmError
+from pkm.ui import format_bytes
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE",
-                        help="wheels and sdists to upload, or glob patterns (default: the ones in dist/)")
+                        help="wheels and sdists to upload, directories of them, or glob patterns (default: dist/)")
     where = parser.add_argument_group("repository")
     where.add_argument("--repository-url", metavar="URL",
                        help="the index's upload URL (default: https://upload.pypi.org/legacy/; env PKM_PUBLISH_URL)")
@@ -48,12 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="leave files the index already has and upload the rest (finishes an interrupted run)")
     parser.add_argument("--dry-run", action="store_true",
                         help="check the files and show what would be uploaded where; send nothing")
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    return f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
 
 def _prompt() -> Optional[Any]:
@@ -88,7 +83,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.dry_run:
         for dist in checked.distributions:
             results.append(_row(dist, "would-upload", repo.display))
-            _line(ctx, f"Would upload {dist.filename} ({_size(dist.size)}) to {repo.display}{who}")
+            _line(ctx, f"Would upload {dist.filename} ({format_bytes(dist.size)}) to {repo.display}{who}")
         ctx.console.info(f"dry run: {len(results)} file(s) checked; nothing was uploaded")
         if ctx.console.json:
             ctx.console.result(None, data=results)
@@ -100,7 +95,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     publisher = publish.Publisher(client, repo.url, auth, skip_existing=args.skip_existing, sleep=time.sleep)
     ctx.console.detail(f"uploading to {repo.display}{who}")
     for dist in checked.distributions:
-        line = f"Uploading {dist.filename} ({_size(dist.size)})"
+        line = f"Uploading {dist.filename} ({format_bytes(dist.size)})"
         try:
             with ctx.console.progress(dist.filename, dist.size, unit="bytes") as bar:
                 outcome = publisher.upload(dist, progress=lambda done, total: bar.update(min(done, dist.size)))

@@ -1,4 +1,4 @@
-"""HttpClient: GETs with retries, redirects, credentials, gzip and the HTTP cache, on pooled connections."""
+"""HttpClient: GETs with retries, redirects, credentials, gzip and the HTTP cache; POSTs of streamed bodies."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ._connect import Connector, Target, basic_auth, parse_url
 from ._download import Attempts, download_to
 from ._exchange import Reply, Transport
 from ._pool import Pool
+from ._post import Body, Cut, NotSent, body_chunks, send_with_body
 from ._redact import redact, scrub
 from ._response import Headers, Response
 from ._retry import Failure, backoff_delay, classify, retry_after, retryable_status
@@ -35,7 +36,7 @@ _ORIGIN_BOUND = ("authorization", "cookie", "proxy-authorization")
 
 
 class HttpClient:
-    """A pooled HTTP/1.1 client for GETs. Create one per command and pass it down; thread-safe.
+    """A pooled HTTP/1.1 client for GETs (and POSTs). Create one per command and pass it down; thread-safe.
 
     - `timeout` (seconds) bounds connecting and each wait for data; the
       environment's `PKM_HTTP_TIMEOUT` replaces it when it was left at 30.
@@ -142,6 +143,67 @@ class HttpClient:
         return download_to(attempts, url, Path(dest), tmp_dir=Path(tmp_dir), sha256=sha256, size=size,
                            progress=progress)
 
+    def post(
+        self,
+        url: str,
+        *,
+        body: Body,
+        headers: Optional[Mapping[str, str]] = None,
+        length: Optional[int] = None,
+        progress: Optional[Callable[[int, Optional[int]], None]] = None,
+    ) -> Response:
+        """POST `body` to `url` and return the server's answer, whatever its status, with the whole reply body.
+
+        `body` is bytes, a binary file (read in 64 KiB pieces, never whole) or
+        an iterable of byte chunks consumed once; `length` is its size in
+        bytes (required unless `body` is bytes), sent as Content-Length.
+        `progress(bytes_sent, length)` is called per chunk.
+
+        Retried, with the client's backoff, only when connecting or sending the
+        headers failed: no byte of the body had left, so nothing can happen
+        twice. Once a body byte was sent, a failure is a NetworkError saying how
+        far it got, never a repeat: the caller decides whether repeating is
+        safe. Statuses (5xx included) and redirects are answers, returned
+        unfollowed: a redirect would need the body again. Credentials: a given
+        Authorization header, else URL userinfo, else netrc, as for `get`.
+        Each POST uses a fresh connection (a kept-alive one may have been
+        closed by the server, which would only show once the body had gone).
+        """
+        if self.offline:
+            raise OfflineError(f"cannot POST to {redact(url)}: the network is off (--offline)",
+                               hint="run without --offline")
+        if length is None:
+            if not isinstance(body, (bytes, bytearray)):
+                raise ValueError("post(): `length` is required unless `body` is bytes")
+            length = len(body)
+        target = parse_url(url)
+        asked = dict(headers or {})
+        asked["Content-Length"] = str(length)
+        request_headers = self._request_headers(target, asked)
+        chunks = body_chunks(body)
+        for attempt in range(1, self._attempts + 1):
+            try:
+                reply = send_with_body(self._pool, self._connector, target, "POST", request_headers, chunks, length,
+                                       progress)
+            except NotSent as exc:
+                failure = classify(exc.cause, timeout=self.timeout)
+                if not failure.retryable or attempt == self._attempts:
+                    raise self._failed(url, failure, attempt, method="POST") from None
+                self._wait(attempt)
+                continue
+            except Cut as exc:
+                raise self._cut(url, exc) from None
+            try:
+                with reply:
+                    raw = reply.read()
+            except PkmError:
+                raise
+            except Exception as exc:
+                raise self._cut(url, Cut(exc, length, length), status=reply.status) from None
+            return Response(url, reply.status, reply.headers, self._decode(url, reply.headers, raw),
+                            reason=reply.reason or "")
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def close(self) -> None:
         """Close idle connections (the client stays usable; new connections are not kept)."""
         self._pool.close()
@@ -176,12 +238,25 @@ class HttpClient:
             delay = backoff_delay(self._backoff, attempt, self._rng)
         self._sleep(min(delay, self._retry_after_cap))
 
-    def _failed(self, url: str, failure: Failure, attempts: int) -> NetworkError:
+    def _failed(self, url: str, failure: Failure, attempts: int, method: str = "GET") -> NetworkError:
         """The NetworkError for a request that got no complete answer; secrets scrubbed."""
         plural = "s" if attempts != 1 else ""
         why = failure.why if not failure.retryable else f"{failure.why} (gave up after {attempts} attempt{plural})"
         secrets = self._secrets(url)
-        return NetworkError(f"GET {redact(url)} failed", why=scrub(why, secrets), hint=failure.hint)
+        return NetworkError(f"{method} {redact(url)} failed", why=scrub(why, secrets), hint=failure.hint)
+
+    def _cut(self, url: str, cut: Cut, status: Optional[int] = None) -> NetworkError:
+        """The NetworkError for a POST that failed after its body began to leave: how far it got, not retried."""
+        failure = classify(cut.cause, timeout=self.timeout)
+        if status is not None:
+            why = f"the server answered HTTP {status}, but {failure.why} (the answer was cut)"
+        elif cut.sent < cut.length:
+            why = f"{failure.why}, after {cut.sent} of {cut.length} body bytes were sent"
+        else:
+            why = f"{failure.why}, after the whole body ({cut.length} bytes) was sent and before a complete answer"
+        why += "; not repeated, since the server may have received it"
+        return NetworkError(f"POST {redact(url)} failed", why=scrub(why, self._secrets(url)),
+                            hint="check whether the server acted on the request before sending it again")
 
     def _follow(self, url: str, headers: Dict[str, str]) -> Response:
         current, asked = url, headers
@@ -212,7 +287,8 @@ class HttpClient:
             if retryable_status(reply.status) and attempt < self._attempts:
                 self._wait(attempt, reply.headers.get("retry-after"))
                 continue
-            return Response(url, reply.status, reply.headers, self._decode(url, reply.headers, raw))
+            return Response(url, reply.status, reply.headers, self._decode(url, reply.headers, raw),
+                            reason=reply.reason or "")
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _request_headers(self, target: Target, asked: Mapping[str, str]) -> List[Tuple[str, str]]:

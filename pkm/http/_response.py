@@ -64,6 +64,7 @@ class Response:
     headers: Headers
     body: bytes
     from_cache: bool = False
+    reason: str = ""  # the status line's phrase; some APIs (PyPI's upload) put their message there
 
     def __repr__(self) -> str:
         cached = ", from_cache=True" if self.from_cache else ""
