@@ -13,9 +13,10 @@ import pytest
 
 from support.dists import make_sdist, make_wheel
 from support.index_server import IndexServer
+from support.pypiserver import pypiserver
 from support.server import LoopbackServer
 
-__all__ = ["loopback_server", "index_server", "dists", "publish"]
+__all__ = ["loopback_server", "index_server", "dists", "publish", "pypiserver"]
 
 
 class Dists:
