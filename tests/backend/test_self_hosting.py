@@ -73,7 +73,8 @@ def test_editable_pkm_serves_the_checkout_and_still_finds_its_hooks(tmp_path):
         zf.extract("_pkm_tool_editable.pth", tmp_path / "site")
     code = (f"import site; site.addsitedir({str(tmp_path / 'site')!r}); import pkm_runtime; "
             "print(pkm_runtime.hook_script('pep517'))")
-    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    # -S: no site-packages, so an installed pkm-tool cannot shadow the editable path entry
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.strip() == str(REPO / "hooks" / "pep517.py"), out.stderr
 
 
