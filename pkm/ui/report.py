@@ -30,9 +30,10 @@ KnownVersions = Callable[[Hashable], Iterable[Version]]
 
 def render_no_solution(failure: NoSolution, *, root_label: str = "your project",
                        versions: Optional[KnownVersions] = None) -> str:
-    """The explanation of `failure` as text, ending in "version solving failed."
+    """The explanation of `failure` as text, ending in "the requirements are unsatisfiable."
 
-    `root_label` names the root package ("your project", or the project's name); its version
+    `root_label` names the root package ("you" for a request: "you require ...", "your project",
+    or the project's name); its version
     is never shown. With `versions`, each range is shortened to the simplest one holding the
     same known versions. Lines are joined by newlines; a blank line separates branches; a
     line that later sentences refer back to ends in "(n)".
@@ -244,6 +245,16 @@ class _Report:
             return f"every version of {package}"
         return self._spelled(package, range)
 
+    def _verb(self, singular: str, plural: str) -> str:
+        """The root's verb: "you require", "your project requires"."""
+        return plural if self._label == "you" else singular
+
+    def _depends(self, package: Hashable, range: VersionRange) -> str:
+        """ "foo>=1 depends on", or for the root: "you require" / "your project depends on"."""
+        if package == self._root:
+            return f"{self._label} {self._verb('depends on', 'require')}"
+        return f"{self._subject(package, range)} depends on"
+
     def _object(self, package: Hashable, range: VersionRange, *, declared: bool = False) -> str:
         """A package and versions as an object; a `declared` requirement keeps its own spelling."""
         if package == self._root:
@@ -266,7 +277,7 @@ class _Report:
         if (isinstance(a, DependencyCause) and isinstance(b, DependencyCause) and a.package == b.package
                 and self._same(a.range, b.range)):
             return (
-                f"{self._subject(a.package, a.range)} depends on both "
+                f"{self._depends(a.package, a.range)} both "
                 f"{self._object(a.dependency, a.dependency_range, declared=True)} and "
                 f"{self._object(b.dependency, b.dependency_range, declared=True)}"
             )
@@ -287,12 +298,12 @@ class _Report:
                 dependency = fact.cause.dependency
                 needed = incompatibility.term(dependency)
                 wanted = needed.range if needed is not None and not needed.positive else fact.cause.dependency_range
-                return f"{self._subject(package, range)} depends on {self._object(dependency, wanted, declared=True)}"
+                return f"{self._depends(package, range)} {self._object(dependency, wanted, declared=True)}"
             return f'{self._subject(package, range)} is unavailable ("{fact.cause.reason}")'
         cause = incompatibility.cause
         if isinstance(cause, DependencyCause):
             dependency = self._object(cause.dependency, cause.dependency_range, declared=True)
-            return f"{self._subject(cause.package, cause.range)} depends on {dependency}"
+            return f"{self._depends(cause.package, cause.range)} {dependency}"
         if isinstance(cause, UnavailableCause):
             return f'{self._subject(cause.package, cause.range)} is unavailable ("{cause.reason}")'
         if isinstance(cause, NoVersionsCause):
@@ -310,7 +321,7 @@ class _Report:
         positive = [t for t in terms if t.positive]
         negative = [t for t in terms if not t.positive]
         if not terms:
-            return "version solving failed"
+            return "the requirements are unsatisfiable"
         if len(terms) == 1:
             term = terms[0]
             if term.positive:
@@ -319,7 +330,7 @@ class _Report:
                     return f"no version of {term.package} can be used"
                 return f"{subject} cannot be used"
             if has_root:
-                return f"{self._label} requires {self._object(term.package, term.range)}"
+                return f"{self._label} {self._verb('requires', 'require')} {self._object(term.package, term.range)}"
             return f"{self._object(term.package, term.range)} is required"
         if positive and negative:
             subjects = " and ".join(self._subject(t.package, t.range) for t in positive)
