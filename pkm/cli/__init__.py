@@ -14,6 +14,8 @@ __all__ = ["COMMANDS", "main"]
 # name -> (module, summary). Keep in the order `pkm --help` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("pkm.cli.index", "Query a package index (available versions)"),
+    "resolve": ("pkm.cli.resolve", "Resolve requirements to exact versions (no install)"),
+    "lock": ("pkm.cli.lock", "Resolve requirements into a PEP 751 lock file (pylock.toml)"),
     "download": ("pkm.cli.download", "Download the best artifact of packages, hash-verified"),
     "install": ("pkm.cli.install", "Install packages into a virtual environment (from an index or a lock)"),
     "uninstall": ("pkm.cli.uninstall", "Remove packages from a virtual environment"),

@@ -1,15 +1,16 @@
 """Install packages into a virtual environment, from an index or from a lock.
 
-    pkm install --no-deps rich==14.0.0 markdown-it-py mdurl pygments
-    pkm install -r requirements.txt --no-deps
+    pkm install rich 'httpx[http2]>=0.27'
+    pkm install -r requirements.txt -c constraints.txt
+    pkm install --no-deps rich==14.0.0             (only the packages named)
     pkm install --lock pylock.toml            (what the lock pins; extras in the env are kept)
 
 Wheels are fetched once into the store (sha256-verified), unpacked there with
 bytecode compiled, and hard-linked into the environment; the whole change
 applies all or nothing. A requirement the environment already satisfies is
-left alone (no network) unless --reinstall. Following dependencies needs the
-resolver, which is not built yet: for now pass --no-deps and name every
-package, or install from a lock.
+left alone (no network) unless --reinstall. Dependencies are resolved by the
+PubGrub resolver (`pkm.resolver`), keeping installed versions that still fit;
+a request that cannot be met is explained in sentences and changes nothing.
 """
 
 from __future__ import annotations
@@ -112,6 +113,49 @@ def _check_hashes(pin: Any, allowed: tuple, where: str) -> None:
             hint="update the --hash lines (or the version pin) in the requirements file")
 
 
+def _hash_rules(entries: List[Any], constraints: List[Any], args: argparse.Namespace) -> tuple:
+    """({name: allowed hashes}, {name: "file:line"}) from `--hash` options; with --require-hashes
+    every named requirement must be pinned with == and carry hashes (else UsageError)."""
+    from packaging.utils import canonicalize_name
+
+    hashes: Dict[str, tuple] = {}
+    where: Dict[str, str] = {}
+    for entry in entries + constraints:
+        if entry.hashes:
+            key = canonicalize_name(entry.requirement.name)
+            hashes[key] = hashes.get(key, ()) + entry.hashes
+            where[key] = f"{entry.path}:{entry.line}"
+    if args.require_hashes:
+        for entry in entries:
+            key = canonicalize_name(entry.requirement.name)
+            pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in entry.requirement.specifier)
+            if key not in hashes or not pinned:
+                raise UsageError(f"--require-hashes: `{key}` is not pinned with == and a --hash",
+                                 hint="pin every requirement (`name==1.2`) and add --hash=sha256:... lines")
+    return hashes, where
+
+
+def _resolved_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Context,
+                   args: argparse.Namespace) -> List[Any]:
+    """The requirements and all their dependencies, through the resolver; versions already
+    installed are kept where they still fit (like pip: nothing moves without a reason)."""
+    from pkm.cli._resolve import resolve_pins
+
+    hashes, where = _hash_rules(entries, constraints, args)
+    keep = () if args.reinstall else tuple((name, dist.version) for name, dist in target.installed().items())
+    pins = resolve_pins([e.requirement for e in entries], target.interpreter, ctx.index(),
+                        constraints=[e.requirement for e in constraints], only_binary=_only_binary(args, ":all:"),
+                        prereleases=args.pre, preferences=keep)
+    for pin in pins:
+        if pin.name in hashes:
+            _check_hashes(pin, hashes[pin.name], where[pin.name])
+        elif args.require_hashes:
+            raise UsageError(f"--require-hashes: the dependency `{pin.name}` has no --hash",
+                             hint=f"add `{pin.name}=={pin.version} --hash=sha256:...` to the requirements file "
+                                  "(with --require-hashes every installed package needs one)")
+    return pins
+
+
 def _index_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Context,
                 args: argparse.Namespace) -> List[Any]:
     """`--no-deps`: the newest matching artifact per requirement for the environment's interpreter."""
@@ -126,21 +170,11 @@ def _index_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Co
 
     interpreter = target.interpreter
     specs: Dict[str, SpecifierSet] = {}
-    hashes: Dict[str, tuple] = {}
-    where: Dict[str, str] = {}
     for entry in entries + constraints:
         key = canonicalize_name(entry.requirement.name)
         specs[key] = specs.get(key, SpecifierSet()) & entry.requirement.specifier
-        if entry.hashes:
-            hashes[key] = hashes.get(key, ()) + entry.hashes
-            where[key] = f"{entry.path}:{entry.line}"
+    hashes, where = _hash_rules(entries, constraints, args)
     names = sorted({canonicalize_name(e.requirement.name) for e in entries})
-    if args.require_hashes:
-        for key in names:
-            pinned = any(s.operator in ("==", "===") and "*" not in s.version for s in specs[key])
-            if key not in hashes or not pinned:
-                raise UsageError(f"--require-hashes: `{key}` is not pinned with == and a --hash",
-                                 hint="pin every requirement (`name==1.2`) and add --hash=sha256:... lines")
     installed = target.installed()
     wanted = []
     for key in names:
@@ -180,7 +214,6 @@ def _index_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Co
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from packaging.utils import canonicalize_name
 
-    from pkm.cli import _resolve
     from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
     from pkm.cli._target import open_target
 
@@ -202,12 +235,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         entries = [e for e in entries if _applies(e, markers)]
         constraints = [e for e in constraints if _applies(e, markers)]
-        if args.no_deps:
-            pins = _index_pins(entries, constraints, target, ctx, args)
-        else:
-            pins = _resolve.resolve_pins([e.requirement for e in entries], target.interpreter, ctx.index(),
-                                         constraints=[e.requirement for e in constraints],
-                                         only_binary=_only_binary(args, ":all:"), prereleases=args.pre)
+        pins = (_index_pins if args.no_deps else _resolved_pins)(entries, constraints, target, ctx, args)
     changes = plan_changes(pins, target.installed(), exact=False, reinstall=args.reinstall)
     if changes.empty:
         count = len(changes.keep)

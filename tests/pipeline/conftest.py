@@ -12,20 +12,11 @@ from typing import Dict, List
 
 import pytest
 
-from pkm import cli as pkm_cli
 from pkm.cli import main
 from pkm.env import create_venv, probe
 from pkm.lock import environment_marker, package_from_artifacts, single_environment_requires_python, write_lock
 
 DEV_PYTHON = "/root/pkm-dev/bin/python" if os.path.exists("/root/pkm-dev/bin/python") else sys.executable
-
-COMMANDS = {
-    "install": ("pkm.cli.install", "Install packages into an environment"),
-    "uninstall": ("pkm.cli.uninstall", "Remove packages from an environment"),
-    "list": ("pkm.cli.list_installed", "List the packages in an environment"),
-    "sync": ("pkm.cli.sync", "Make an environment match a lock exactly"),
-}
-
 
 class Pkm:
     """Runs `pkm` in-process; `(code, out, err)` per call."""
@@ -72,8 +63,6 @@ class Pkm:
 
 @pytest.fixture
 def pkm(tmp_path, monkeypatch, capsys) -> Pkm:
-    for name, entry in COMMANDS.items():
-        monkeypatch.setitem(pkm_cli.COMMANDS, name, entry)
     for name in [k for k in os.environ if k.startswith("PKM_")] + ["VIRTUAL_ENV"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PKM_HOME", str(tmp_path / "home"))

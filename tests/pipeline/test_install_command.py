@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from pkm.cli import _resolve
 
 
 def test_install_no_deps_takes_the_newest_matching_wheel(pkm, publish, index_server):
@@ -46,33 +45,6 @@ def test_upgrade_and_reinstall(pkm, publish, index_server):
     code, out, _ = pkm("install", "--no-deps", "--reinstall", "demo", *url, "--format", "json")
     assert code == 0 and json.loads(out)["changed"] == [{"name": "demo", "from": "1.1", "to": "1.1"}]
     assert [d.name for d in env.glob("lib/*/site-packages/*.dist-info")] == ["demo-1.1.dist-info"]
-
-
-def test_without_no_deps_the_resolver_seam_explains_itself(pkm, publish, index_server):
-    env = pkm.venv()
-    publish("demo", "1.0")
-    code, out, err = pkm("install", "demo", "--env", str(env), "--index-url", index_server.simple_url)
-    assert code == 1 and out == ""
-    assert "error: resolving dependencies needs the resolver, which is not built yet" in err
-    assert "hint: pass --no-deps and name every package, or install from a lock with --lock" in err
-
-
-def test_the_resolver_seam_is_what_install_uses(pkm, publish, index_server, monkeypatch):
-    from pkm.lock import Pin
-
-    env = pkm.venv()
-    url = publish("demo", "1.0")
-    seen = {}
-
-    def fake_resolve(requirements, interpreter, index, **options):
-        seen.update(reqs=[str(r) for r in requirements], python=interpreter.version_str, options=options)
-        return [Pin("demo", "1.0", "demo-1.0-py3-none-any.whl", url, None)]
-
-    monkeypatch.setattr(_resolve, "resolve_pins", fake_resolve)
-    code, out, err = pkm("install", "demo", "--env", str(env), "--index-url", index_server.simple_url)
-    assert code == 0, err
-    assert seen["reqs"] == ["demo"] and seen["options"] == {"constraints": [], "only_binary": False, "prereleases": False}
-    assert out.splitlines()[1:] == [" + demo==1.0"]
 
 
 def test_only_sdists_is_a_clear_error_and_only_binary_picks_an_older_wheel(pkm, publish, index_server):

@@ -1,0 +1,111 @@
+"""Resolve requirements and write them as a PEP 751 lock file (`pylock.toml`).
+
+    pkm lock rich 'httpx[http2]>=0.27'                 (writes ./pylock.toml)
+    pkm lock -r requirements.txt -o pylock.toml
+    pkm lock -r requirements.txt --check               (exit 1 when pylock.toml is stale)
+    pkm lock -r requirements.txt -P rich               (move rich, keep the rest)
+
+The lock is made for one target (this interpreter, or --python / --python-version
++ --platform) and says so in PEP 751 `environments` and a narrowed `requires-python`.
+It lists, for each package, every file usable on that target (wheels whose tags fit,
+the sdist) with sha256, size and upload time. Re-locking keeps the versions the
+existing lock pins where they still fit (-U/--upgrade, -P/--upgrade-package move
+them). The output is deterministic: the same resolution gives the same bytes.
+Install it with `pkm sync --lock pylock.toml --env .venv` (or pip 26.1+).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Dict, List
+
+from pkm.cli._context import Context
+from pkm.cli._options import add_index_options
+from pkm.errors import PkmError
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from pkm.cli.resolve import add_resolution_arguments, add_upgrade_arguments
+
+    add_resolution_arguments(parser)
+    parser.add_argument("-o", "--output", type=Path, default=Path("pylock.toml"), metavar="FILE",
+                        help="the lock file to write (default: pylock.toml); its versions are kept where they fit")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when FILE is missing or differs from a fresh lock")
+    add_upgrade_arguments(parser, "")
+    add_index_options(parser)
+
+
+def lock_text(resolution: Any) -> str:
+    """The deterministic pylock.toml text of a `pkm.resolver.Resolution` for its one target."""
+    from pkm.lock import environment_marker, make_lock, package_from_artifacts, render_lock
+
+    packages = []
+    for package in resolution.packages:
+        files = [artifact for artifact in package.files if artifact.hashes] or [package.artifact]
+        if not files[0].hashes:
+            raise PkmError(f"cannot lock {package.name}=={package.version}: the index gives no hash for "
+                           f"{package.artifact.filename}",
+                           hint="a lock records a hash for every file: use an index that publishes them")
+        packages.append(package_from_artifacts(package.name, str(package.version), files,
+                                               index=package.index_url or None,
+                                               requires_python=package.artifact.requires_python))
+    target = resolution.target
+    python = "%d.%d" % target.python_version.release[:2]
+    lock = make_lock(packages, environments=[environment_marker(target.markers)], requires_python=f"=={python}.*")
+    return render_lock(lock)
+
+
+def _versions(text: str, path: Path) -> Dict[str, str]:
+    from pkm.lock import parse_lock
+
+    return {p.name: str(p.version) for p in parse_lock(text, path).packages}
+
+
+def _changes(old: Dict[str, str], new: Dict[str, str]) -> List[str]:
+    lines = []
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            lines.append(f" + {name}=={new[name]}")
+        elif name not in new:
+            lines.append(f" - {name}=={old[name]}")
+        elif old[name] != new[name]:
+            lines.append(f" ~ {name} {old[name]} -> {new[name]}")
+    return lines
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from pkm.cli.resolve import preferences, resolve_from_args
+
+    output: Path = args.output
+    old_text = output.read_text(encoding="utf-8") if output.is_file() else None
+    old = _versions(old_text, output) if old_text is not None else {}  # a broken lock fails here, before any work
+    resolution = resolve_from_args(args, ctx, preferences(output if old_text is not None else None, args))
+    text = lock_text(resolution)
+    new = {p.name: str(p.version) for p in resolution.packages}
+    changes = _changes(old, new)
+    data = {"lock": str(output), "target": resolution.target.label,
+            "packages": [{"name": name, "version": version} for name, version in sorted(new.items())]}
+    if args.check:
+        if old_text == text:
+            ctx.console.result(f"{output} is up to date ({len(new)} packages)", data=dict(data, fresh=True))
+            return 0
+        why = "it does not exist" if old_text is None else "\n".join(
+            ["a fresh lock differs:"] + (changes or [" (same versions; files, hashes or the target differ)"]))
+        raise PkmError(f"{output} is stale", why=why, hint=f"run the same `pkm lock` without --check to update {output}")
+    if old_text == text:
+        ctx.console.result(f"{output} is up to date ({len(new)} packages)", data=dict(data, changed=False))
+        return 0
+    from pkm.store import atomic_write
+
+    try:
+        atomic_write(output, text.encode("utf-8"))
+    except OSError as exc:
+        raise PkmError(f"cannot write {output}", why=str(exc), hint="check the path and its permissions") from None
+    count = len(new)
+    summary = f"Locked {count} package{'s' if count != 1 else ''} for {resolution.target.label} in {output}"
+    ctx.console.result("\n".join([summary] + changes), data=dict(data, changed=True))
+    return 0

@@ -1,0 +1,76 @@
+"""`pkm install REQ` without --no-deps: the resolver behind the install seam, end to end on the loopback index."""
+
+from __future__ import annotations
+
+
+def test_install_follows_dependencies_and_extras(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("app", "1.0", dependencies=["lib>=1", "old; python_version < '3'"], extras={"fast": ["speedups"]})
+    publish("lib", "1.0")
+    publish("lib", "1.2", dependencies=["helper==0.3"])
+    publish("lib", "2.0", requires_python=">=3.99")
+    publish("helper", "0.3")
+    publish("speedups", "5.0")
+    code, out, err = pkm("install", "app[fast]", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + app==1.0", " + helper==0.3", " + lib==1.2", " + speedups==5.0"]
+    probe = pkm.python(env, "import app, lib, helper, speedups; print(lib.__version__)")
+    assert probe.stdout == "1.2\n", probe.stderr
+
+
+def test_install_explains_an_impossible_request_and_changes_nothing(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("app", "1.0", dependencies=["lib>=2"])
+    publish("lib", "1.0")
+    code, out, err = pkm("install", "app", "--env", str(env), "--index-url", index_server.simple_url)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "error: no set of versions satisfies the requirements",
+        "  Because every version of app depends on lib>=2 and there is no version of lib>=2, no version of app can be used.",
+        "  And because you require any version of app, the requirements are unsatisfiable.",
+        "hint: lib has 1 version on the index: 1.0",
+    ]
+    assert list(env.glob("lib/*/site-packages/*.dist-info")) == []
+
+
+def test_install_constraints_from_a_requirements_file(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("app", "1.0", dependencies=["lib"])
+    publish("lib", "1.0")
+    publish("lib", "2.0")
+    (pkm.work / "constraints.txt").write_text("lib<2\n")
+    (pkm.work / "reqs.txt").write_text("-c constraints.txt\napp\n")
+    code, out, err = pkm("install", "-r", "reqs.txt", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + app==1.0", " + lib==1.0"]
+
+
+def test_installed_versions_that_still_fit_are_kept(pkm, publish, index_server):
+    env = pkm.venv()
+    url = ("--env", str(env), "--index-url", index_server.simple_url)
+    publish("lib", "1.0")
+    assert pkm("install", "lib", *url)[0] == 0
+    publish("lib", "1.5")
+    publish("app", "1.0", dependencies=["lib>=1"])
+    code, out, err = pkm("install", "app", *url)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + app==1.0"]  # lib 1.0 still fits: it stays
+    code, out, err = pkm("install", "app", "lib>=1.5", *url)
+    assert code == 0 and out.splitlines()[1:] == [" ~ lib 1.0 -> 1.5"]
+
+
+def test_hashes_gate_dependencies_too(pkm, publish, index_server, dists):
+    import hashlib
+
+    env = pkm.venv()
+    publish("app", "1.0", dependencies=["lib"])
+    publish("lib", "1.0")
+    app = hashlib.sha256((dists.directory / "app-1.0-py3-none-any.whl").read_bytes()).hexdigest()
+    (pkm.work / "reqs.txt").write_text(f"app==1.0 --hash=sha256:{app}\n")
+    args = ("-r", "reqs.txt", "--env", str(env), "--index-url", index_server.simple_url)
+    code, out, err = pkm("install", "--require-hashes", *args)
+    assert (code, out) == (2, "") and "--require-hashes: the dependency `lib` has no --hash" in err
+    (pkm.work / "reqs.txt").write_text(f"app==1.0 --hash=sha256:{app}\nlib==1.0 --hash=sha256:{'0' * 64}\n")
+    code, out, err = pkm("install", *args)
+    assert code == 1 and "does not match the hashes in reqs.txt:2" in err
+    assert list(env.glob("lib/*/site-packages/*.dist-info")) == []
