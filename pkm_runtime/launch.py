@@ -1,0 +1,83 @@
+"""Run the user's code as `__main__`, exactly as `python SCRIPT`, `-m MODULE` or `-c CODE` would.
+
+`sys.argv`, `sys.path[0]`, `__main__`, `__file__`, exit codes and tracebacks match
+plain python; frames of pkm's own launcher are cut from a traceback, so the user
+sees their code first. Returns only on success; otherwise exits like python does.
+"""
+
+import os
+import sys
+
+__all__ = ["run_code", "run_module", "run_script"]
+
+
+def run_script(path, args, source=None):
+    """Run the file at `path` with `args` as sys.argv[1:]; `source` is its text if already read."""
+    if source is None:
+        with open(path, "rb") as f:
+            source = f.read()
+    sys.argv[:] = [path] + list(args)  # argv[0] as given; __file__ absolute (python >= 3.9)
+    filename = os.path.abspath(path)
+    sys.path[0] = os.path.dirname(os.path.realpath(path))
+    main = _fresh_main(filename)
+    _guarded(lambda: exec(compile(source, filename, "exec"), main.__dict__), filename)
+
+
+def run_code(code, args):
+    """Run `code` like `python -c CODE ARGS...`."""
+    sys.argv[:] = ["-c"] + list(args)
+    sys.path[0] = ""
+    main = _fresh_main(None)
+    _guarded(lambda: exec(compile(code, "<string>", "exec"), main.__dict__), "<string>")
+
+
+def run_module(name, args):
+    """Run module `name` like `python -m NAME ARGS...` (sys.path[0] is the current directory)."""
+    import runpy
+
+    sys.argv[:] = [name] + list(args)  # runpy replaces argv[0] with the module's file
+    sys.path[0] = os.getcwd()
+    _guarded(lambda: runpy._run_module_as_main(name, alter_argv=True), None)
+
+
+def _fresh_main(path):
+    import types
+
+    main = types.ModuleType("__main__")
+    if path is not None:
+        main.__file__ = path
+        main.__cached__ = None
+    main.__builtins__ = __builtins__
+    sys.modules["__main__"] = main
+    return main
+
+
+def _guarded(call, user_file):
+    """Call the user's code; print an escaping exception as python would, minus our frames."""
+    try:
+        call()
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the interpreter's own top level, reproduced
+        tb = exc.__traceback__
+        while tb is not None and not _is_user_frame(tb.tb_frame, user_file):
+            tb = tb.tb_next
+        exc.__traceback__ = tb
+        sys.excepthook(type(exc), exc, tb)
+        sys.stdout.flush()
+        if isinstance(exc, KeyboardInterrupt):
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+        raise SystemExit(1)
+
+
+_OURS = (os.path.dirname(os.path.abspath(__file__)),)
+
+
+def _is_user_frame(frame, user_file):
+    filename = frame.f_code.co_filename
+    if user_file is not None:
+        return filename == user_file
+    return not (filename.startswith("<frozen") or filename.startswith(_OURS) or filename.endswith("runpy.py"))
