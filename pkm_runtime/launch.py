@@ -8,7 +8,7 @@ sees their code first. Returns only on success; otherwise exits like python does
 import os
 import sys
 
-__all__ = ["run_code", "run_module", "run_script"]
+__all__ = ["run_code", "run_console_script", "run_module", "run_script"]
 
 
 def run_script(path, args, source=None):
@@ -40,6 +40,22 @@ def run_module(name, args):
     _guarded(lambda: runpy._run_module_as_main(name, alter_argv=True), None)
 
 
+def run_console_script(name, args):
+    """Run the console script `name` (an entry point in group `console_scripts`) like its launcher would."""
+    from importlib.metadata import entry_points
+
+    found = entry_points()
+    group = found.select(group="console_scripts") if hasattr(found, "select") else found.get("console_scripts", ())
+    match = next((ep for ep in group if ep.name == name), None)
+    if match is None:
+        sys.stderr.write(f"error: no console script named {name!r} in this context\n"
+                         "hint: check the name (a distribution's scripts are listed in its entry_points.txt)\n")
+        raise SystemExit(1)
+    sys.argv[:] = [name] + list(args)
+    sys.path[0] = os.getcwd()
+    _guarded(lambda: sys.exit(match.load()()), None)
+
+
 def _fresh_main(path):
     import types
 
@@ -62,6 +78,7 @@ def _guarded(call, user_file):
         tb = exc.__traceback__
         while tb is not None and not _is_user_frame(tb.tb_frame, user_file):
             tb = tb.tb_next
+        _cut_our_tail(tb)
         exc.__traceback__ = tb
         sys.excepthook(type(exc), exc, tb)
         sys.stdout.flush()
@@ -73,7 +90,20 @@ def _guarded(call, user_file):
         raise SystemExit(1)
 
 
-_OURS = (os.path.dirname(os.path.abspath(__file__)),)
+_OURS = (os.path.dirname(os.path.abspath(__file__)),
+         os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pkm", "run"))
+
+
+def _cut_our_tail(tb):
+    """Drop the frames of pkm's own finders at the end (an import that failed inside them)."""
+    last_theirs = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not (filename.startswith("<frozen") or filename.startswith(_OURS)):
+            last_theirs = tb
+        tb = tb.tb_next
+    if last_theirs is not None:
+        last_theirs.tb_next = None
 
 
 def _is_user_frame(frame, user_file):

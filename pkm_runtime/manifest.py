@@ -9,10 +9,15 @@
      "extensions": {"extensions": {}, "patches": {}, "override": false}}
 
 Written whole (temp file + rename) by pkm's cold and on-demand paths; read by
-`pkm_runtime.activate` and by the `sitecustomize` of child processes.
+`pkm_runtime.activate` and by the `sitecustomize` of child processes. Beside
+each `<key>.json` sits `<key>.bin`, the same dict in `marshal` format: the warm
+path reads that one, because importing `json` (and `re`, `enum` with it) would
+cost several milliseconds of every run. The key names the interpreter version,
+so a `.bin` is only ever read by the version that wrote it; any doubt falls back
+to the JSON.
 """
 
-import json
+import marshal
 import os
 
 __all__ = ["FORMAT", "ManifestError", "manifest_path", "read", "usable", "write"]
@@ -29,9 +34,22 @@ def manifest_path(home, key):
     return os.path.join(home, BUCKET, key + ".json")
 
 
+def _binary(path):
+    return path[:-len(".json")] + ".bin" if path.endswith(".json") else path + ".bin"
+
+
 def read(path):
     """The manifest at `path` as a dict, or None when there is none. Raises ManifestError when
-    it is unusable (the caller treats that as a cold start). Cost: one small JSON read."""
+    it is unusable (the caller treats that as a cold start). Cost: one small read (marshal)."""
+    try:
+        with open(_binary(path), "rb") as f:
+            data = marshal.loads(f.read())
+        if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("distributions"), list):
+            return data
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    import json
+
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read())
@@ -53,14 +71,28 @@ def usable(data, interpreter):
 
 
 def write(path, data):
-    """Write `data` at `path` atomically (readers see the old file or the new one, never a part)."""
+    """Write `data` at `path` (JSON) and beside it (marshal), each atomically: readers see the old
+    file or the new one, never a part. The JSON goes first; a stale `.bin` is removed before it."""
+    import json
+
+    data = dict(data, format=FORMAT)
+    binary = _binary(path)
+    try:
+        os.unlink(binary)
+    except FileNotFoundError:
+        pass
+    _atomic(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    _atomic(binary, marshal.dumps(data))
+    return path
+
+
+def _atomic(path, payload):
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
     tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(dict(data, format=FORMAT), f, indent=1, sort_keys=True)
-            f.write("\n")
+        with open(tmp, "wb") as f:
+            f.write(payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -70,4 +102,3 @@ def write(path, data):
         except OSError:
             pass
         raise
-    return path

@@ -13,6 +13,8 @@ __all__ = ["COMMANDS", "main"]
 
 # name -> (module, summary). Keep in the order `pkm --help` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("pkm.cli.run", "Run a script or command with its dependencies, no install step"),
+    "x": ("pkm.cli.x", "Run a package's console script from the store (like uvx)"),
     "index": ("pkm.cli.index", "Query a package index (available versions)"),
     "resolve": ("pkm.cli.resolve", "Resolve requirements to exact versions (no install)"),
     "lock": ("pkm.cli.lock", "Resolve requirements into a PEP 751 lock file (pylock.toml)"),

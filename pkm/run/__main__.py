@@ -1,4 +1,4 @@
-"""python -m pkm.run [OPTIONS] (SCRIPT | -m MODULE | -c CODE) [ARGS...]
+"""python -m pkm.run [OPTIONS] (SCRIPT | -m MODULE | -c CODE | --console-script NAME) [ARGS...]
 
 Run a script with its dependencies (its PEP 723 block, else the enclosing
 project's, else none), fetched once into pkm's store and imported from there:
@@ -11,15 +11,20 @@ options:
   --refresh          resolve the context again, ignoring its manifest
   --no-on-demand     do not resolve missing imports on demand
   --allow-unknown    on demand, try an unknown import name as a distribution name
+  --isolated         ignore the enclosing project: the context is the --with
+                     requirements alone (what `pkm x` uses)
+  --console-script NAME
+                     run the console script NAME of a distribution in the context
   -h, --help         show this help
 
-Options come before SCRIPT / -m / -c; everything after belongs to the script.
+Options come before SCRIPT / -m / -c / --console-script; everything after
+belongs to the script.
 """
 
 import os
 import sys
 
-_FLAGS = ("--offline", "--refresh", "--no-on-demand", "--allow-unknown")
+_FLAGS = ("--offline", "--refresh", "--no-on-demand", "--allow-unknown", "--isolated")
 
 
 class _Usage(Exception):
@@ -45,7 +50,7 @@ def _parse(argv):
             else:
                 value = arg[len("--with="):]
             options["with"].append(value)
-        elif arg in ("-m", "-c"):
+        elif arg in ("-m", "-c", "--console-script"):
             if index + 1 == len(argv):
                 raise _Usage(f"{arg} needs an argument")
             options["target"] = (arg, argv[index + 1])
@@ -83,12 +88,16 @@ def main(argv=None):
             _fail(f"cannot open the script {value}: {exc.strerror}", "check the path", 2)
     try:
         text = source.decode("utf-8", "surrogateescape") if source is not None else None
-        found = context.find_context(value if kind == "script" else None, text, extra=options["with"])
+        if options.get("isolated"):
+            found = context.Context("none", "--isolated", "", context.context_key("isolated", *options["with"]))
+        else:
+            found = context.find_context(value if kind == "script" else None, text, extra=options["with"])
     except context.MetadataError as exc:
         _fail(f"{exc.path}:{exc.line}: {exc.what}", exc.hint, 2)
     except OSError as exc:
         _fail(f"cannot read the context of {value}: {exc}", "check the file permissions", 1)
-    throwaway = found.kind == "none" and kind != "script"  # -c / -m outside a project: never persisted
+    # -c / -m outside a project: never persisted (unrelated runs must not share on-demand state)
+    throwaway = found.kind == "none" and kind != "script" and not options.get("isolated")
     path = manifest.manifest_path(context.home(), found.key)
     data = None
     if not throwaway and not options.get("refresh"):
@@ -130,6 +139,8 @@ class _Runner:
             launch.run_script(value, args, source)
         elif kind == "-m":
             launch.run_module(value, args)
+        elif kind == "--console-script":
+            launch.run_console_script(value, args)
         else:
             launch.run_code(value, args)
 

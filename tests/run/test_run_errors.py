@@ -84,7 +84,12 @@ def test_a_corrupt_manifest_is_rebuilt(run, publish):
     name = _script(run, "c.py", '# /// script\n# dependencies = ["lib"]\n# ///\nimport lib\n')
     assert run(name).returncode == 0
     [manifest] = run.manifests()
-    manifest.write_text("{not json")
+    binary = manifest.with_suffix(".bin")
+    binary.write_bytes(b"\x00garbage")  # the warm path's copy: falls back to the JSON
+    done = run(name)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ran\n", "")
+    manifest.write_text("{not json")  # both unreadable: a cold start rebuilds them
+    binary.write_bytes(b"\x00garbage")
     done = run(name)
     assert (done.returncode, done.stdout) == (0, "ran\n"), done.stderr
-    assert manifest.read_text().startswith("{")
+    assert manifest.read_text().startswith("{") and binary.read_bytes() != b"\x00garbage"

@@ -1,0 +1,87 @@
+"""Run a script, a module, Python itself or a console script with its context from the store (no install step).
+
+    pkm run tool.py ARGS...              the same as `python -m pkm.run tool.py ARGS...`
+    pkm run python -c 'import rich'      the interpreter, with the context active (also -m MODULE, SCRIPT)
+    pkm run black --check .              a console script of a distribution in the context
+
+The context is the script's PEP 723 block, else the enclosing project's
+dependencies, plus `--with` requirements; see `python -m pkm.run --help`.
+The command replaces pkm's process with `python -m pkm.run`, so the script
+starts clean: none of pkm's modules are loaded in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List
+
+from pkm.cli._context import Context
+from pkm.cli._options import add_index_options
+from pkm.errors import UsageError
+
+__all__ = ["add_arguments", "run", "runtime_options"]
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--with", dest="with_", action="append", default=[], metavar="REQ",
+                        help="add a requirement to the context (repeatable)")
+    parser.add_argument("--refresh", action="store_true", help="resolve the context again, ignoring its manifest")
+    parser.add_argument("--no-on-demand", action="store_true", help="do not resolve missing imports on demand")
+    parser.add_argument("--allow-unknown", action="store_true",
+                        help="on demand, try an unknown import name as a distribution name")
+    add_index_options(parser)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_runtime_options(parser)
+    parser.add_argument("target", nargs=argparse.REMAINDER, metavar="SCRIPT|python|NAME [ARGS...]",
+                        help="a .py file, `python` and its arguments, or a console script name")
+
+
+def runtime_options(args: argparse.Namespace) -> List[str]:
+    """pkm.run's options for these parsed arguments; index options travel as PKM_* variables."""
+    options = []
+    for requirement in args.with_:
+        options += ["--with", requirement]
+    for flag in ("refresh", "no_on_demand", "allow_unknown"):
+        if getattr(args, flag, False):
+            options.append("--" + flag.replace("_", "-"))
+    if getattr(args, "offline", None):
+        options.append("--offline")
+    if getattr(args, "index_url", None):
+        os.environ["PKM_INDEX_URL"] = args.index_url
+    if getattr(args, "extra_index_url", None):
+        os.environ["PKM_EXTRA_INDEX_URL"] = " ".join(args.extra_index_url)
+    if getattr(args, "find_links", None):
+        os.environ["PKM_FIND_LINKS"] = " ".join(os.path.abspath(v) if "://" not in v else v for v in args.find_links)
+    return options
+
+
+def exec_runtime(argv: List[str]) -> int:
+    """Replace this process with `python -m pkm.run ARGV` (a child process where exec is unavailable)."""
+    command = [sys.executable, "-m", "pkm.run", *argv]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if hasattr(os, "execv"):
+        os.execv(sys.executable, command)
+    import subprocess  # pragma: no cover - platforms without exec
+
+    return subprocess.call(command)  # pragma: no cover
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    command = list(args.target)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        raise UsageError("nothing to run", hint="pkm run SCRIPT.py [ARGS...], pkm run python -c CODE, or pkm run NAME")
+    first, rest = command[0], command[1:]
+    if first.endswith(".py") or os.path.isfile(first):
+        target = [first, *rest]
+    elif first in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+        target = rest if rest else ["-m", "code"]  # no arguments: an interactive interpreter
+    else:
+        target = ["--console-script", first, *rest]
+    return exec_runtime(runtime_options(args) + target)
