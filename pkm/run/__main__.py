@@ -132,8 +132,8 @@ class _Runner:
         exported = None if self.throwaway else self.path
         try:
             activate.activate(self.data, exported, on_demand=self.on_demand if policy != "off" else None)
-        except ImportError as exc:  # a declared extension that cannot apply
-            _fail(str(exc), "fix [tool.pkm.extensions] in pyproject.toml", 1)
+        except ImportError as exc:  # a declared extension or patch that cannot apply
+            _fail(str(exc), "fix the entry in [tool.pkm.extensions] or [tool.pkm.patches] of pyproject.toml", 1)
         _forget_pkm()
         if kind == "script":
             launch.run_script(value, args, source)

@@ -120,10 +120,8 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
 
 
 def _extensions(pyproject: Path) -> Dict[str, Any]:
-    try:
-        from pkm.project.extensions import read_extensions
-    except ImportError:  # pragma: no cover - until extensions land
-        return {}
+    from pkm.project.extensions import read_extensions
+
     return read_extensions(pyproject)
 
 
