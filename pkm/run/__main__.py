@@ -109,7 +109,9 @@ def main(argv=None):
             data = None
     if data is None:
         if found.kind == "none" and not options["with"] and not options.get("refresh") and not os.path.exists(path):
-            data = {"distributions": [], "on_demand": "known"}  # nothing to resolve until an import asks
+            # nothing to resolve until an import asks: an empty manifest, written by the first on-demand import
+            data = {"interpreter": context.interpreter_id(), "context": {"kind": found.kind, "path": found.path},
+                    "distributions": [], "paths": [], "pth_imports": [], "on_demand": "known", "extensions": {}}
         else:
             data = _prepare(found, path, options, throwaway)
     run = _Runner(found, path, options, throwaway, data)

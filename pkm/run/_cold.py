@@ -305,7 +305,8 @@ def add(request: Dict[str, Any]) -> Tuple[Dict[str, Any], List[Dict[str, Any]], 
                 continue
             for entry in entries:
                 entry["on_demand"] = True
-            data = dict(current, distributions=list(current.get("distributions", ())) + entries)
+            data = dict(_manifest(request["context"], spec, []), **current)
+            data["distributions"] = list(current.get("distributions", ())) + entries
             data["paths"] = list(current.get("paths", ())) + [p for e in entries for p in e.get("paths", ())]
             _save(request, data, session)
             declare = current.get("declare", spec.declare).replace("{dist}", mine["name"])
