@@ -14,7 +14,7 @@ from importlib.machinery import PathFinder
 
 from .finder import ContextFinder, OnDemandFinder
 
-__all__ = ["ENV_MANIFEST", "activate", "current"]
+__all__ = ["ENV_MANIFEST", "activate", "current", "deactivate"]
 
 ENV_MANIFEST = "PKM_RUNTIME_MANIFEST"
 _active = []
@@ -23,6 +23,17 @@ _active = []
 def current():
     """The ContextFinder activated in this process, or None."""
     return _active[0] if _active else None
+
+
+def deactivate():
+    """Take this process's context finders off the import system (modules already imported stay).
+
+    For `python -m pkm.run` started by a script that ran in another context: the child's
+    sitecustomize activated the parent's context, and the child's own must replace it."""
+    for finder in list(sys.meta_path):
+        if isinstance(finder, (ContextFinder, OnDemandFinder)):
+            sys.meta_path.remove(finder)
+    del _active[:]
 
 
 def _report_host(name, where):

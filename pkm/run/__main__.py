@@ -132,6 +132,7 @@ class _Runner:
             policy = "any"
         self.policy = policy
         exported = None if self.throwaway else self.path
+        activate.deactivate()  # a parent's context, inherited through sitecustomize, gives way to ours
         try:
             activate.activate(self.data, exported, on_demand=self.on_demand if policy != "off" else None)
         except ImportError as exc:  # a declared extension or patch that cannot apply

@@ -136,3 +136,14 @@ def test_usage_errors(run):
 def test_python_version_is_what_the_script_sees(run):
     run.script("v.py", "import sys; print(sys.version_info[:2] == %r)\n" % (tuple(sys.version_info[:2]),))
     assert run("v.py").stdout == "True\n"
+
+
+def test_a_nested_run_gets_its_own_context_not_the_parents(run, publish):
+    publish("lib", "1.0", files={"lib.py": "x = 'one'\n"})
+    publish("lib", "2.0", files={"lib.py": "x = 'two'\n"})
+    run.script("inner.py", "import lib\nprint('inner', lib.x)\n", deps=["lib==2.0"])
+    run.script("outer.py", "import lib, subprocess, sys\nprint('outer', lib.x, flush=True)\n"
+                           "subprocess.run([sys.executable, '-m', 'pkm.run', 'inner.py'], check=True)\n",
+               deps=["lib==1.0"])
+    done = run("outer.py")
+    assert (done.returncode, done.stdout) == (0, "outer one\ninner two\n"), done.stderr
