@@ -48,6 +48,8 @@ def explained(error: Any) -> PkmError:
     """A `pkm.resolver.NoResolution` as a PkmError whose `why` is the explanation in sentences."""
     from pkm.ui.report import render_no_solution
 
+    if error.failure is None:
+        return PkmError(error.what, why=error.why, hint=error.hint)
     text = render_no_solution(error.failure, root_label=error.root_label, versions=error.known_versions)
     return PkmError(error.what, why=text, hint=error.hints_for(text))
 

@@ -56,9 +56,6 @@ def _parse_requirement(text: str):
     except InvalidRequirement as exc:
         raise UsageError(f"invalid requirement `{text}`", why=str(exc),
                          hint="write a PEP 508 requirement, e.g. `rich>=13` or `requests[socks]==2.32.3`") from None
-    if req.url:
-        raise UsageError(f"`{text}` is a direct URL requirement, which pkm cannot install yet",
-                         hint="name the package and a version from an index instead")
     return req
 
 
@@ -235,6 +232,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     else:
         entries = [e for e in entries if _applies(e, markers)]
         constraints = [e for e in constraints if _applies(e, markers)]
+        if args.no_deps and any(e.requirement.url for e in entries):
+            raise UsageError("--no-deps takes requirements from an index, not `name @ URL`",
+                             hint="drop --no-deps (the URL's archive is installed with its dependencies)")
         pins = (_index_pins if args.no_deps else _resolved_pins)(entries, constraints, target, ctx, args)
     changes = plan_changes(pins, target.installed(), exact=False, reinstall=args.reinstall)
     if changes.empty:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
 from packaging.ranges import VersionRange
@@ -20,10 +21,11 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from pkm.errors import NetworkError, NotFoundError, OfflineError, PkmError
+from pkm.errors import NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 from pkm.resolver.pubgrub import Available, Unavailable, any_version, coerce_range, exactly, no_version
 
 from ._artifacts import NO_BUILD_REASON, Fit, fit_version, python_specifier, static_sdist_metadata, usable_files
+from ._direct import direct_artifact
 from ._environment import Target
 
 __all__ = ["Options", "PYTHON", "PythonProvider", "ROOT", "split_package"]
@@ -101,6 +103,14 @@ class Options:
         return ":all:" in names or name in names
 
 
+class Contradiction(Exception):
+    """The root's own requirements on one package admit no version (`a==1` and `a==2`)."""
+
+    def __init__(self, name: str, requirements: Sequence[str]) -> None:
+        super().__init__(name)
+        self.name, self.requirements = name, tuple(requirements)
+
+
 class _Project:
     """One project's page, grouped by version (newest first)."""
 
@@ -147,6 +157,14 @@ class PythonProvider:
         self._overrides: Dict[str, Requirement] = {}
         self._pins: Dict[str, List[SpecifierSet]] = {}
         self._explicit: set = set()
+        self._direct: Dict[str, Any] = {}  # name -> the archive a `name @ URL` root requirement names
+        for requirement in self._requirements:
+            if requirement.url:
+                artifact = direct_artifact(requirement)
+                known = self._direct.setdefault(artifact.name, artifact)
+                if known.url != artifact.url:
+                    raise UsageError(f"{artifact.name} is required from two URLs: {known.url} and {artifact.url}",
+                                     hint="keep one of them")
         self.hot: Dict[Hashable, int] = {}  # package -> rank: decided before all others (see `promote`)
         self.seen: Dict[Hashable, None] = {}  # every package the solver asked about, in order
         self.parents: Dict[Hashable, Dict[Hashable, None]] = {}  # package -> the packages depending on it
@@ -179,6 +197,9 @@ class PythonProvider:
     def project(self, name: str) -> _Project:
         """The page of `name` grouped by version (fetched on first use). Offline is fatal."""
         project = self._projects.get(name)
+        if project is None and name in self._direct:
+            page = SimpleNamespace(artifacts=(self._direct[name],), index_url="")
+            project = self._projects[name] = _Project(name, page)
         if project is None:
             self._asked_pages.add(name)
             page = self._index.project_page(name)
@@ -389,6 +410,7 @@ class PythonProvider:
 
     def _dependencies(self, requirements: Iterable[Requirement], owner: Optional[str]) -> Any:
         found: Dict[Hashable, VersionRange] = {}
+        said: Dict[str, List[str]] = {}  # the root's own words per package, for a contradiction
         for requirement in requirements:
             name = canonicalize_name(requirement.name)
             if name == owner and not requirement.extras:
@@ -396,14 +418,19 @@ class PythonProvider:
             override = self._overrides.get(name)
             if override is not None:
                 requirement = override
-            if requirement.url:
-                return Unavailable(f"it depends on {name} from a URL ({requirement.url}), which pkm cannot resolve yet")
-            range = coerce_range(requirement.specifier)
+            if requirement.url and not (owner is None and name in self._direct):
+                return Unavailable(f"it depends on {name} from a URL ({requirement.url}); only your own "
+                                   "requirements may name URLs")
+            range = exactly(self._direct[name].version) if requirement.url else coerce_range(requirement.specifier)
             if name in self._constraints:
                 range = range.intersection(self._constraints[name])
             keys = [name] + [f"{name}[{canonicalize_name(e)}]" for e in sorted(requirement.extras)]
             for key in keys:
                 found[key] = found[key].intersection(range) if key in found else range
+            if owner is None:
+                said.setdefault(name, []).append(str(requirement))
+                if found[name].is_empty:
+                    raise Contradiction(name, said[name])
         return found
 
     def _metadata_of(self, name: str, version: Version, artifact: Any) -> Any:

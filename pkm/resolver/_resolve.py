@@ -8,11 +8,11 @@ from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequ
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from pkm.errors import PkmError, UsageError
+from pkm.errors import PkmError
 from pkm.resolver.pubgrub import DerivedCause, Incompatibility, NoSolution, NoVersionsCause, Solver
 
 from ._environment import Target
-from ._provider import ROOT, Options, PythonProvider, split_package
+from ._provider import ROOT, Contradiction, Options, PythonProvider, split_package
 
 __all__ = ["NoResolution", "Resolution", "ResolvedPackage", "resolve"]
 
@@ -51,15 +51,17 @@ class Resolution:
 class NoResolution(PkmError):
     """No set of versions satisfies the requirements.
 
-    `failure` is the solver's `NoSolution` (its derivation tree); `pkm.ui.report` renders it,
+    `failure` is the solver's `NoSolution` (its derivation tree; None when the request
+    contradicts itself before solving, and `why` says how); `pkm.ui.report` renders it,
     with `known_versions` to spell ranges by real releases and `root_label` naming the root.
     `hints` are the facts behind the packages in the tree (requires-python, missing, yanked);
     `listings` the versions of projects that "have no version in range" (see `hints_for`).
     """
 
-    def __init__(self, failure: NoSolution, hints: Sequence[str], known_versions: Callable[[Hashable], Iterable[Version]],
-                 listings: Optional[Dict[str, str]] = None):
-        super().__init__("no set of versions satisfies the requirements", hint=self.join(hints))
+    def __init__(self, failure: Optional[NoSolution], hints: Sequence[str],
+                 known_versions: Callable[[Hashable], Iterable[Version]], listings: Optional[Dict[str, str]] = None,
+                 why: Optional[str] = None):
+        super().__init__("no set of versions satisfies the requirements", why=why, hint=self.join(hints))
         self.failure = failure
         self.hints = tuple(hints)
         self.listings = dict(listings or {})
@@ -83,16 +85,13 @@ def resolve(requirements: Sequence[Requirement], index: Any, target: Target, opt
     """The newest compatible versions of `requirements` and all their dependencies for `target`.
 
     `index` is shaped like `pkm.index.Index`. Requirements whose markers are false for the
-    target are dropped; a direct URL requirement is a UsageError (not supported yet). Raises
+    target are dropped; a direct URL requirement (`name @ URL` of a wheel or sdist) pins its
+    package to that archive (UsageError for VCS URLs and directories). Raises
     NoResolution when none exists, OfflineError/NetworkError when the index cannot answer.
     `on_step` receives each solver `Progress` (for a progress display).
     Cost: one page per project involved, one metadata file per version tried (fetched
     concurrently ahead of the solver), plus an sdist download per sdist-only version tried.
     """
-    for requirement in requirements:
-        if requirement.url:
-            raise UsageError(f"`{requirement}` is a direct URL requirement, which the resolver cannot handle yet",
-                             hint="name the package and a version from an index instead")
     provider = PythonProvider(index, target, requirements, options)
     restarts = 0
     failures: Dict[Hashable, int] = {}
@@ -121,6 +120,10 @@ def resolve(requirements: Sequence[Requirement], index: Any, target: Target, opt
     except NoSolution as failure:
         hints, listings = _hints(provider, failure.incompatibility)
         raise NoResolution(failure, hints, provider.known_versions, listings) from None
+    except Contradiction as clash:  # found before solving: say it in the user's own words
+        why = f"you require {' and '.join(clash.requirements)}: no version of {clash.name} is all of these."
+        raise NoResolution(None, ["keep the requirement on " + clash.name + " you mean"], provider.known_versions,
+                           why=why) from None
     return _resolution(provider, solver.solution())
 
 

@@ -74,3 +74,21 @@ def test_hashes_gate_dependencies_too(pkm, publish, index_server, dists):
     code, out, err = pkm("install", *args)
     assert code == 1 and "does not match the hashes in reqs.txt:2" in err
     assert list(env.glob("lib/*/site-packages/*.dist-info")) == []
+
+
+def test_direct_url_requirements_pin_the_archive(pkm, publish, index_server, dists):
+    env = pkm.venv()
+    url = publish("app", "1.0", dependencies=["lib>=1"])
+    publish("app", "2.0")
+    publish("lib", "1.0")
+    local = dists.wheel("tool", "0.5")
+    args = ("--env", str(env), "--index-url", index_server.simple_url)
+    code, out, err = pkm("install", f"app @ {url}", f"tool @ {local.as_uri()}", *args)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + app==1.0", " + lib==1.0", " + tool==0.5"]
+    code, out, err = pkm("install", f"app @ {url}", "app>=2", *args)
+    assert code == 1 and "app" in err and "Traceback" not in err
+    code, out, err = pkm("install", "app @ git+https://example.org/app.git", *args)
+    assert code == 2 and "pkm cannot use git+https URLs" in err
+    code, out, err = pkm("install", f"lib @ {url}", *args)
+    assert code == 2 and "the file is app 1.0, not lib" in err

@@ -174,9 +174,21 @@ def test_offline_without_a_cached_page_is_an_error():
         resolve([Requirement("lib")], FakeIndex(offline=True), PY311)
 
 
-def test_direct_url_requirements_are_refused_for_now():
-    with pytest.raises(UsageError, match="direct URL"):
-        resolve([Requirement("lib @ https://example.invalid/lib-1.0-py3-none-any.whl")], FakeIndex(), PY311)
+def test_a_direct_url_pins_its_archive_and_contradictions_are_named():
+    index = FakeIndex()
+    index.add("app", "1.0", dependencies=["lib>=1"])
+    old, = index.add("lib", "1.0")
+    index.add("lib", "2.0")
+    found = resolve([Requirement("app"), Requirement(f"lib @ {old.url}")], index, PY311)
+    assert {p.name: str(p.version) for p in found.packages} == {"app": "1.0", "lib": "1.0"}
+    assert [p.artifact.url for p in found.packages if p.name == "lib"] == [old.url]
+    with pytest.raises(NoResolution) as caught:
+        resolve([Requirement(f"lib @ {old.url}"), Requirement("lib>=2")], index, PY311)
+    assert caught.value.why == f"you require lib @ {old.url} and lib>=2: no version of lib is all of these."
+    with pytest.raises(UsageError, match="pkm cannot use git\\+https URLs"):
+        resolve([Requirement("lib @ git+https://example.invalid/lib.git")], index, PY311)
+    with pytest.raises(UsageError, match="does not name a wheel or an sdist"):
+        resolve([Requirement("lib @ file:///src/lib")], index, PY311)
 
 
 def test_pages_and_metadata_are_prefetched_ahead_of_the_solver():

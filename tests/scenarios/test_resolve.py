@@ -62,7 +62,7 @@ def test_concrete_scenario(case, tmp_path):
             assert versions.get(name) == version, f"{name}: expected {version}, resolved {versions}"
     else:
         assert versions is None, f"expected no resolution, got {versions}"
-        assert failure.failure.incompatibility is not None
+        assert (failure.failure is not None and failure.failure.incompatibility is not None) or failure.why
 
 
 def test_universal_scenarios_are_reported_separately(tmp_path, capsys):
