@@ -4,6 +4,7 @@
     page = index.project_page("requests")          # ProjectPage | NotFound | Offline
     choice = newest_matching(page, SpecifierSet(">=2"))
     metadata = index.core_metadata(choice.artifact)
+    files = index.wheel_members(choice.artifact)     # member names, by range requests
     path = index.fetch_artifact(choice.artifact, dest_dir)
 
 `Index` is the protocol the resolver and the CLI depend on; `FakeIndex`

@@ -27,7 +27,7 @@ from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineEr
 from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
 from ._model import Artifact, NotFound, Offline, ProjectPage, Progress, redact_url, unsafe_filename_reason
 from ._parse import ACCEPT, MAX_PAGE_BYTES, parse_links_page, parse_project_page
-from ._wheelmeta import BadWheel, metadata_from_ranges, metadata_from_zip
+from ._wheelmeta import BadWheel, members_from_ranges, members_from_zip, metadata_from_ranges, metadata_from_zip
 
 if TYPE_CHECKING:
     from pkm.http import HttpClient, Response
@@ -78,6 +78,7 @@ class SimpleIndex:
         self._metadata_dir = Path(metadata_dir) if metadata_dir is not None else None
         self._pages = Memo()
         self._metadata = Memo()
+        self._members = Memo()
         self._links = Memo()
 
     # -- project pages ------------------------------------------------------------
@@ -201,6 +202,35 @@ class SimpleIndex:
         if whole is not None:
             check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
         return data
+
+    def wheel_members(self, artifact: Artifact) -> List[str]:
+        """The member names of a wheel (its files, as the zip lists them), without downloading it.
+
+        Reads the zip central directory by range requests: one request for
+        most wheels, two for very large directories; the whole file when the
+        server ignores ranges (then hash-checked). A file:// wheel is opened
+        in place. Memoized per artifact for the object's lifetime; not kept on
+        disk. Raises PkmError for an sdist or an unreadable archive.
+        """
+        return self._members.get(artifact.url, lambda: self._load_members(artifact))
+
+    def _load_members(self, artifact: Artifact) -> List[str]:
+        if not artifact.is_wheel:
+            raise PkmError(f"cannot list the files of {artifact.filename}", why="it is not a wheel",
+                           hint="only wheels list their files up front; an sdist must be built first")
+        scheme = urllib.parse.urlsplit(artifact.url).scheme
+        try:
+            if scheme == "file":
+                return members_from_zip(local_path(artifact.url))
+            names, whole = members_from_ranges(lambda spec: self._range(artifact, spec))
+        except BadWheel as exc:
+            raise PkmError(f"cannot read the file list of {artifact.filename}", why=str(exc),
+                           hint="the wheel on the index looks broken; try another version") from None
+        except OSError as exc:
+            raise PkmError(f"cannot read {artifact.filename}", why=str(exc), hint="check the find-links path") from None
+        if whole is not None:
+            check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
+        return names
 
     def _range(self, artifact: Artifact, spec: str) -> Tuple[int, str, bytes]:
         response = self._client.get(artifact.url, headers={"Range": spec}, cache=False)

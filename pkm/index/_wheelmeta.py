@@ -1,11 +1,12 @@
-"""Reading a remote wheel's `*.dist-info/METADATA` with HTTP range requests on its zip central directory.
+"""Reading a remote wheel's METADATA or member names by HTTP range requests on its zip central directory.
 
 Costs two or three requests whatever the wheel's size: the tail (end of
 central directory, usually the central directory itself), the central
 directory if it did not fit, and the METADATA member (often already in the
-tail for small wheels). A server that ignores `Range` answers 200 with the
-whole file; then the zip is read from memory. Pure apart from the `fetch`
-callable; malformed archives raise BadWheel (a ValueError) with the reason.
+tail for small wheels); member names need only the first two. A server that
+ignores `Range` answers 200 with the whole file; then the zip is read from
+memory. Pure apart from the `fetch` callable; malformed archives raise
+BadWheel (a ValueError) with the reason.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from packaging.utils import canonicalize_name
 
-__all__ = ["BadWheel", "RangeAnswer", "metadata_from_ranges", "metadata_from_zip", "TAIL_BYTES", "MAX_METADATA_BYTES"]
+__all__ = ["BadWheel", "RangeAnswer", "metadata_from_ranges", "metadata_from_zip", "members_from_ranges",
+           "members_from_zip", "TAIL_BYTES", "MAX_METADATA_BYTES"]
 
 # The end-of-central-directory record is 22 bytes plus a comment of at most 65,535.
 TAIL_BYTES = 65536 + 22
@@ -37,7 +39,7 @@ RangeAnswer = Tuple[int, str, bytes]
 
 
 class BadWheel(ValueError):
-    """The bytes are not a wheel we can read METADATA from; the message says why."""
+    """The bytes are not a wheel we can read METADATA or member names from; the message says why."""
 
 
 def metadata_from_ranges(fetch: Callable[[str], RangeAnswer], project: str) -> Tuple[bytes, Optional[bytes]]:
@@ -50,21 +52,7 @@ def metadata_from_ranges(fetch: Callable[[str], RangeAnswer], project: str) -> T
     status, tail_start, tail = remote.first(f"bytes=-{TAIL_BYTES}")
     if status == 200:
         return metadata_from_zip(tail, project), tail
-    eocd_at = _find_eocd(tail)
-    _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, eocd_at)
-    if 0xFFFFFFFF in (cd_size, cd_offset) or count == 0xFFFF:
-        locator = tail[eocd_at - _ZIP64_LOCATOR.size : eocd_at] if eocd_at >= _ZIP64_LOCATOR.size else b""
-        if len(locator) != _ZIP64_LOCATOR.size or locator[:4] != b"PK\x06\x07":
-            raise BadWheel("zip64 end of central directory locator is missing")
-        record_at = _ZIP64_LOCATOR.unpack(locator)[2]
-        record = remote.read(record_at, record_at + _ZIP64_EOCD.size)
-        if record[:4] != b"PK\x06\x06":
-            raise BadWheel("zip64 end of central directory record is missing")
-        cd_size, cd_offset = _ZIP64_EOCD.unpack(record)[8:10]
-    if cd_size > MAX_CENTRAL_DIRECTORY_BYTES or cd_offset + cd_size > tail_start + eocd_at:
-        raise BadWheel("the central directory lies outside the file or is implausibly large")
-    directory = remote.read(cd_offset, cd_offset + cd_size)
-    members = _central_directory(directory)
+    members = _read_central_directory(remote, tail_start, tail)
     name = _pick_metadata(list(members), project)
     offset, method, csize, usize, crc, flags = members[name]
     if flags & 0x1:
@@ -95,6 +83,28 @@ def metadata_from_zip(source: Union[bytes, Path], project: str) -> bytes:
                 raise BadWheel(f"{name} is implausibly large ({info.file_size} bytes)")
             return archive.read(name)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise BadWheel(f"not a readable zip archive: {exc}") from None
+
+
+def members_from_ranges(fetch: Callable[[str], RangeAnswer]) -> Tuple[List[str], Optional[bytes]]:
+    """(the wheel's member names in archive order, the whole file when the server ignored ranges, else None).
+
+    Only the central directory is read: one request when it fits the tail
+    (most wheels), two otherwise; no member data is fetched.
+    """
+    remote = _Remote(fetch)
+    status, tail_start, tail = remote.first(f"bytes=-{TAIL_BYTES}")
+    if status == 200:
+        return members_from_zip(tail), tail
+    return list(_read_central_directory(remote, tail_start, tail)), None
+
+
+def members_from_zip(source: Union[bytes, Path]) -> List[str]:
+    """The member names of a whole wheel (its bytes in memory, or a local file), in archive order."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
         raise BadWheel(f"not a readable zip archive: {exc}") from None
 
 
@@ -165,6 +175,24 @@ class _Remote:
             raise BadWheel("the file changed size between requests")
         self._chunks.append((start, body))
         return start
+
+
+def _read_central_directory(remote: _Remote, tail_start: int, tail: bytes) -> Dict[str, Tuple[int, int, int, int, int, int]]:
+    """The central directory of a file whose last bytes, from `tail_start`, are `tail`; fetched when the tail lacks it."""
+    eocd_at = _find_eocd(tail)
+    _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, eocd_at)
+    if 0xFFFFFFFF in (cd_size, cd_offset) or count == 0xFFFF:
+        locator = tail[eocd_at - _ZIP64_LOCATOR.size : eocd_at] if eocd_at >= _ZIP64_LOCATOR.size else b""
+        if len(locator) != _ZIP64_LOCATOR.size or locator[:4] != b"PK\x06\x07":
+            raise BadWheel("zip64 end of central directory locator is missing")
+        record_at = _ZIP64_LOCATOR.unpack(locator)[2]
+        record = remote.read(record_at, record_at + _ZIP64_EOCD.size)
+        if record[:4] != b"PK\x06\x06":
+            raise BadWheel("zip64 end of central directory record is missing")
+        cd_size, cd_offset = _ZIP64_EOCD.unpack(record)[8:10]
+    if cd_size > MAX_CENTRAL_DIRECTORY_BYTES or cd_offset + cd_size > tail_start + eocd_at:
+        raise BadWheel("the central directory lies outside the file or is implausibly large")
+    return _central_directory(remote.read(cd_offset, cd_offset + cd_size))
 
 
 def _find_eocd(tail: bytes) -> int:
