@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 import sys
@@ -56,6 +55,8 @@ def command_parser(name: str, module: Any) -> Parser:
 
 
 def _unknown(name: str) -> UsageError:
+    import difflib
+
     close = difflib.get_close_matches(name, COMMANDS, n=1)
     hint = f"did you mean `pkm {close[0]}`?" if close else "run `pkm --help` to see the commands"
     return UsageError(f"unknown command `{name}`", hint=hint)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, Tuple
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple, Sequence, Tuple
 
 from pkm.errors import NotFoundError, PkmError
 
@@ -42,8 +41,7 @@ def subprocess_runner(argv: Sequence[str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-@dataclass(frozen=True, eq=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     """A Python interpreter as its probe described it (a value: no I/O but `base_executable`).
 
     `executable` is `sys.executable` as the interpreter reported it (absolute,
@@ -62,9 +60,9 @@ class Interpreter:
     ext_suffix: str | None
     pointer_bits: int
     gil_disabled: bool
-    paths: Mapping[str, str] = field(default_factory=dict)
+    paths: Mapping[str, str] = MappingProxyType({})
     sys_path: tuple[str, ...] = ()
-    marker_env: Mapping[str, str] = field(default_factory=dict)
+    marker_env: Mapping[str, str] = MappingProxyType({})
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any]) -> Interpreter:
@@ -194,7 +192,14 @@ def _cache_key(executable: str) -> dict[str, Any] | None:
 
 
 def _cache_file(cache_dir: Path, key: Mapping[str, Any]) -> Path:
-    digest = hashlib.sha256(key["path"].encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    try:  # the C digest alone: `hashlib` would load OpenSSL, a few ms of every `pkm venv`
+        from _sha2 import sha256  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # up to 3.11
+        except ImportError:  # pragma: no cover - builds without the builtin module
+            from hashlib import sha256
+    digest = sha256(key["path"].encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return cache_dir / f"{digest}.json"
 
 

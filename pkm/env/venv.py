@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import os
-import shlex
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pkm.env._activate import activation_scripts
 from pkm.env.interpreter import Interpreter
@@ -21,8 +18,7 @@ def is_venv(path: Path) -> bool:
     return (Path(path) / "pyvenv.cfg").is_file()
 
 
-@dataclass(frozen=True)
-class Venv:
+class Venv(NamedTuple):
     """An existing virtual environment, as its `pyvenv.cfg` and layout describe it (no subprocess)."""
 
     path: Path
@@ -77,6 +73,8 @@ def read_venv(path: Path) -> Venv:
     prompt = cfg.get("prompt")
     if prompt and len(prompt) >= 2 and prompt[0] == prompt[-1] and prompt[0] in "'\"":
         try:  # CPython writes repr(prompt); other tools write it bare
+            import ast
+
             prompt = str(ast.literal_eval(prompt))
         except (ValueError, SyntaxError):
             pass
@@ -97,6 +95,8 @@ def _clear(path: Path) -> None:
     # Empty the directory but keep it: it may be a mount point or have permissions the user chose.
     for child in path.iterdir():
         if child.is_dir() and not child.is_symlink():
+            import shutil
+
             shutil.rmtree(child)
         else:
             child.unlink()
@@ -154,6 +154,8 @@ def _pyvenv_cfg(path: Path, interpreter: Interpreter, base: str, prompt: str | N
     if prompt is not None:
         command += ["--prompt", prompt]
     command.append(str(path))
+    import shlex
+
     lines = [
         f"home = {os.path.dirname(base)}",
         f"include-system-site-packages = {'true' if system_site_packages else 'false'}",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, NamedTuple
 
 from pkm._toml import key_line, parse_toml, read_text
 from pkm.errors import InputFileError, UsageError
@@ -24,8 +24,7 @@ __all__ = [
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One setting: its key in TOML files, its environment variable, its kind."""
 
     key: str
@@ -63,8 +62,7 @@ _DEFAULTS: dict[str, Callable[[Mapping[str, str]], Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """The effective settings of one command run; `sources` says where each came from."""
 
     index_url: str
@@ -73,7 +71,7 @@ class Settings:
     offline: bool
     home: Path
     http_timeout: float
-    sources: Mapping[str, str] = field(default_factory=dict)
+    sources: Mapping[str, str] = MappingProxyType({})
 
     @property
     def index_urls(self) -> tuple[str, ...]:

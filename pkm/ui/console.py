@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import IO, Any
@@ -67,6 +66,8 @@ class Console:
     def result(self, text: str | None = None, *, data: Any = None) -> None:
         """The command's answer: `text` normally, `data` as JSON with `--format json`."""
         if self.json:
+            import json
+
             self.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
         elif text is not None:
             self.stdout.write(text if text.endswith("\n") or not text else text + "\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from typing import IO
 
@@ -66,6 +65,8 @@ class Progress:
 
     def _draw(self) -> None:
         self._last = time.monotonic()
+        import shutil  # only a drawn bar needs it
+
         width = shutil.get_terminal_size((80, 20)).columns
         if self.total:
             fraction = min(self.done / self.total, 1.0)
