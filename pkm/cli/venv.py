@@ -3,7 +3,8 @@
 The layout is the standard one (`python -m venv --without-pip`): pyvenv.cfg,
 bin/python linked to the base interpreter, site-packages, and activation
 scripts for bash/zsh, fish, csh/tcsh and PowerShell. No interpreter is started
-when its probe is cached, so this takes milliseconds.
+when its probe is cached, so this takes milliseconds. `--seed` installs pip
+into it from the store (fetched once, then linked: as fast as a warm install).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import shlex
 
 from pkm.cli._context import Context
+from pkm.cli._options import add_index_options
 
 __all__ = ["add_arguments", "run"]
 
@@ -30,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="let the venv see the base interpreter's installed packages")
     parser.add_argument("--clear", action="store_true",
                         help="empty an existing virtual environment first (a non-venv directory is never touched)")
+    parser.add_argument("--seed", action="store_true",
+                        help="install pip into it (from the store; resolved for the venv's Python)")
+    add_index_options(parser)
 
 
 def _activate_hint(path: str, environ: dict) -> str:
@@ -48,8 +53,28 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     ctx.console.info(f"Using {interp.display_name} {interp.version_str} at {interp.base_executable()}")
     path = create_venv(args.path, interp, prompt=args.prompt,
                        system_site_packages=args.system_site_packages, clear=args.clear)
+    seeded = _seed(path, ctx) if args.seed else None
     activate = _activate_hint(args.path, dict(os.environ))
     data = {"path": str(path), "python": str(path / "bin" / "python"), "base_executable": interp.base_executable(),
             "implementation": interp.implementation, "version": interp.version_str, "activate": activate}
-    ctx.console.result(f"Created virtual environment at {args.path}\nActivate with: {activate}", data=data)
+    lines = [f"Created virtual environment at {args.path}"]
+    if seeded is not None:
+        data["seed"] = seeded
+        lines.append("Seeded " + ", ".join(f"{name}=={version}" for name, version in sorted(seeded.items())))
+    ctx.console.result("\n".join(lines + [f"Activate with: {activate}"]), data=data)
     return 0
+
+
+def _seed(path, ctx: Context) -> dict:
+    """Install pip into the new venv the way `pkm install` would; {name: version} installed."""
+    from packaging.requirements import Requirement
+
+    from pkm.cli._materialize import materialize, plan_changes
+    from pkm.cli._resolve import resolve_pins
+    from pkm.cli._target import open_target
+
+    target = open_target(str(path), ctx.settings.home, recover=False)
+    pins = resolve_pins([Requirement("pip")], target.interpreter, ctx.index())
+    changes = plan_changes(pins, target.installed(), exact=False)
+    materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console, requested={"pip"})
+    return {pin.name: pin.version for pin in pins}

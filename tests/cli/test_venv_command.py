@@ -103,3 +103,16 @@ def test_venv_help(cli, capsys):
     assert main(["venv", "--help"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: pkm venv") and "--system-site-packages" in out and "--clear" in out
+
+
+def test_seed_installs_pip_from_the_index_through_the_store(cli, capsys, publish, index_server):
+    import subprocess
+
+    publish("pip", "99.0", entry_points={"console_scripts": {"pip": "pip:main"}},
+            files={"pip/__init__.py": "def main():\n    print('pip from the store')\n"})
+    assert main(["venv", "seeded", "--seed", "--index-url", index_server.simple_url]) == 0
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[:2] == ["Created virtual environment at seeded", "Seeded pip==99.0"]
+    done = subprocess.run([str(cli / "seeded" / "bin" / "pip")], capture_output=True, text=True)
+    assert done.stdout == "pip from the store\n"
+    assert main(["venv", "bare", "--seed", "--index-url", index_server.simple_url, "--offline"]) == 0  # cached now
