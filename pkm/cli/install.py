@@ -218,7 +218,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     entries, constraints = _read_inputs(args)  # every input checked before the environment is touched
     if not entries and args.lock is None:
         raise UsageError("nothing to install", hint="name packages (`pkm install rich`), or pass -r FILE or --lock FILE")
-    target = open_target(args.env, ctx.settings.home)
+    target = open_target(args.env, ctx.settings.home, args=args)
     markers = target.interpreter.markers()
     if args.lock is not None:
         pins = lock_pins(args.lock, target)

@@ -15,13 +15,13 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_env_option(parser)
+    add_env_option(parser, writes=False)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli._target import open_target
 
-    target = open_target(args.env, ctx.settings.home)
+    target = open_target(args.env, ctx.settings.home, args=args)
     dists = list(target.installed().values())
     data = [{"name": d.name, "version": d.version} for d in dists]
     if not dists:

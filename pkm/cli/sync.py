@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli._target import open_target
 
     start = now()
-    target = open_target(args.env, ctx.settings.home)
+    target = open_target(args.env, ctx.settings.home, args=args)
     pins = lock_pins(args.lock, target)
     changes = plan_changes(pins, target.installed(), exact=True, reinstall=args.reinstall)
     if changes.empty:

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.install import Remove, apply
 
     start = now()
-    target = open_target(args.env, ctx.settings.home)
+    target = open_target(args.env, ctx.settings.home, args=args)
     installed = target.installed()
     changes = Changes()
     for name in dict.fromkeys(canonicalize_name(n) for n in args.names):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 EXTRA = dict(files={"tool/__init__.py": "def main():\n    print('tool')\n"},
              entry_points={"console_scripts": {"tool": "tool:main"}})
@@ -64,3 +65,30 @@ def test_list_without_an_environment_says_how_to_make_one(pkm):
     code, out, err = pkm("list")
     assert code == 1 and out == ""
     assert "no virtual environment to act on" in err and "pkm venv .venv" in err
+
+
+def test_system_targets_the_first_python3_on_path_and_respects_pep_668(pkm, publish, index_server, monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from pkm.cli import _target
+
+    env = pkm.venv()
+    bin_dir = tmp_path / "path-bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(env / "bin" / "python")
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    publish("demo", "1.0")
+    code, out, err = pkm("install", "--system", "demo", "--index-url", index_server.simple_url)
+    assert code == 0, err  # a venv's python on PATH: not OS-managed
+    code, out, _ = pkm("list", "--system")
+    assert code == 0 and "demo" in out
+    assert pkm("list", "--system", "--env", str(env))[0] == 2
+    stdlib = tmp_path / "stdlib"
+    stdlib.mkdir()
+    (stdlib / "EXTERNALLY-MANAGED").write_text("[externally-managed]\nError=use apt\n")
+    fake = SimpleNamespace(paths={"stdlib": str(stdlib)}, in_venv=False, prefix="/usr")
+    monkeypatch.setattr("pkm.env.probe", lambda *a, **k: fake)
+    code, out, err = pkm("uninstall", "--system", "demo")
+    assert code == 1 and "managed by your operating system's package manager (PEP 668)" in err
+    assert "--break-system-packages" in err
+    assert _target._system(None, tmp_path, True) == (Path("/usr"), fake)
