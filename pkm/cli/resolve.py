@@ -189,13 +189,11 @@ def preferences(lock_path: Any, args: argparse.Namespace) -> tuple:
 
 def _write_json(path: Path, data: Any) -> None:
     import json
-    import os
 
     from pkm.errors import PkmError
+    from pkm.store import atomic_write
 
-    tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         raise PkmError(f"cannot write the problem file {path}", why=str(exc), hint="check the path and its permissions") from None
