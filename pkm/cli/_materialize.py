@@ -214,14 +214,13 @@ def materialize(
     asked for (REQUESTED is written for them); None means all.
     """
     from pkm.install import Install, Remove, TreeSource, Upgrade, apply
-    from pkm.store import MARKER
 
     pins = changes.pins()
     _refuse_sdists(pins)
     digests = _prepare_trees(pins, store, http, console, target.interpreter)
     plan: List[Any] = [Remove(dist.name) for dist in changes.remove]
     for pin in pins:
-        source = TreeSource(store.tree_path(digests[pin.name]), ignore=[MARKER])
+        source = TreeSource(store.tree_path(digests[pin.name]))
         wanted = requested is None or pin.name in requested
         step = Install if pin in changes.add else Upgrade
         plan.append(step(source, requested=wanted))

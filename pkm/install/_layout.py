@@ -10,8 +10,9 @@ from typing import Any, Mapping, Optional, Union
 from packaging.direct_url import DirectUrl, DirectUrlValidationError
 
 from pkm.errors import PkmError
+from pkm.store import is_signature, parse_dist_info
 
-from ._safety import Member, is_signature
+from .sources import Member
 from ._scripts import EntryPoint, parse_script_entry_points
 
 __all__ = ["Item", "Layout", "plan_layout", "SCHEMES"]
@@ -77,7 +78,7 @@ def plan_layout(source, *, requested: bool = True, direct_url=None) -> Layout:
     members = source.members()
     dist_info = source.dist_info
     stem = dist_info[: -len(".dist-info")]
-    name, _, version = stem.partition("-")
+    name, version = parse_dist_info(dist_info) or (stem, "")
     data_dir = f"{stem}.data/"
     root = _root_scheme(source)
     generated = {f"{dist_info}/{n}" for n in _GENERATED} | {f"{dist_info}/RECORD"}

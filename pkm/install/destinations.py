@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Iterable, Mapping, Protocol
 
 from pkm.errors import PkmError
+from pkm.store import RecordRow, encode_digest, render_record
 
 from ._layout import Item
-from ._record import RecordRow, encode_digest, render_record
 from ._scripts import launcher, rewrite_shebang
 
 __all__ = ["WheelDestination", "SchemeDestination", "Written", "LINK_MODES"]

@@ -1,8 +1,9 @@
 """Wheel sources: where the files of a wheel come from (a `.whl` zip, or a store tree on disk).
 
-A source is validated as a whole before the installer writes anything: `members()` runs every
-check of `_safety` (names, file types, layout, size caps, the RECORD policy) and, for a zip,
-the expected artifact hash. It returns the regular files to install.
+A source is validated as a whole before the installer writes anything: `members()` runs the
+store's checks (`pkm.store`: member names, file types and size caps, one `.dist-info`, the
+RECORD policy; the same rules the store applies when it unpacks a wheel) and, for a zip, the
+expected artifact hash. It returns the regular files to install.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import os
 import stat
 import zipfile
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import BinaryIO, Collection, Protocol
@@ -19,13 +21,25 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from pkm.errors import HashMismatchError, PkmError
-
-from ._record import hash_file, hash_stream, parse_record
-from ._safety import Limits, Member, check_mode, check_name, check_record, find_dist_info
+from pkm.store import (MARKER, ArchiveLimits, algorithm_of, check_members, check_mode, check_name, check_record,
+                       find_dist_info, hash_path, hash_stream, is_bytecode, parse_dist_info, parse_record)
 
 __all__ = ["WheelSource", "WheelFile", "TreeSource", "Member", "Limits"]
 
 _REBUILD = "the wheel is damaged or malicious; do not install it, rebuild it or get it from a trusted index"
+
+# The zip-bomb caps are the store's: one set of rules for every wheel pkm opens.
+Limits = ArchiveLimits
+
+
+@dataclass(frozen=True)
+class Member:
+    """One regular file of a wheel: its archive path, size, RECORD hash and executable bit."""
+
+    path: str
+    size: int
+    hash: str
+    executable: bool = False
 
 
 class WheelSource(Protocol):
@@ -49,7 +63,7 @@ def _check_metadata(label: str, source: "WheelSource", dist_info: str) -> None:
         raise PkmError(f"refusing to install {label}: {dist_info}/METADATA is missing", hint=_REBUILD)
     headers = BytesHeaderParser().parsebytes(data)
     name, version = headers.get("Name"), headers.get("Version")
-    stem_name, _, stem_version = dist_info[: -len(".dist-info")].partition("-")
+    stem_name, stem_version = parse_dist_info(dist_info) or ("", "")
     try:
         same = canonicalize_name(name or "") == canonicalize_name(stem_name) and Version(version or "") == Version(stem_version)
     except InvalidVersion:
@@ -102,11 +116,13 @@ class WheelFile:
         self.close()
 
     def close(self) -> None:
+        """Release the file. Idempotent; `members()` after it validates (and opens) the wheel again."""
         if self._zip is not None:
             self._zip.close()
         if self._file is not None:
             self._file.close()
         self._zip = self._file = None
+        self._members = None
 
     def _open_zip(self) -> zipfile.ZipFile:
         try:
@@ -134,57 +150,28 @@ class WheelFile:
             return self._members
         self.close()  # a previous attempt may have failed half-way
         self._zip = zf = self._open_zip()
-        infos = zf.infolist()
-        limits = self._limits
-        if len(infos) > limits.max_members:
-            raise PkmError(f"refusing to install {self.label}: {len(infos)} members exceed the cap of {limits.max_members}", hint=_REBUILD)
-        files: dict[str, zipfile.ZipInfo] = {}
-        dirs: set[str] = set()
-        total = 0
-        for info in infos:
-            name = check_name(self.label, info.filename)
-            mode = info.external_attr >> 16 if info.create_system == 3 else 0
-            check_mode(self.label, info.filename, mode)
-            if info.is_dir() or stat.S_ISDIR(mode):
-                dirs.add(name)
-                continue
-            if name in files:
-                raise PkmError(f"refusing to install {self.label}: member {name!r} appears twice", hint=_REBUILD)
-            total += info.file_size
-            too_big = info.file_size > limits.max_file_size or total > limits.max_total_size
-            ratio_bomb = info.file_size >= (1 << 20) and info.file_size > max(info.compress_size, 1) * limits.max_ratio
-            if too_big or ratio_bomb:
-                raise PkmError(
-                    f"refusing to install {self.label}: {name!r} unpacks to {info.file_size} bytes",
-                    why="this exceeds the size caps (a zip bomb?)",
-                    hint=_REBUILD,
-                )
-            files[name] = info
-        _check_file_dir_clash(self.label, files, dirs)
+        checked = check_members(zf, self.label, self._limits, verb="install")
+        files = {m.path: m for m in checked if not m.is_dir}
         self.dist_info = find_dist_info(self.label, files, self.name, self.version)
         record_name = f"{self.dist_info}/RECORD"
         if record_name not in files:
             raise PkmError(f"refusing to install {self.label}: {record_name} is missing", hint=_REBUILD)
-        rows = parse_record(self._read(files[record_name]), where=f"{self.label}: {record_name}")
-        algorithms = {row.path: row.hash.partition("=")[0] for row in rows}
+        rows = parse_record(self._read(files[record_name].info), where=f"{self.label}: {record_name}")
+        algorithms = {row.path: algorithm_of(row) for row in rows}
         actual = {}
-        for name, info in files.items():
-            algorithm = algorithms.get(name, "sha256")
-            if algorithm not in hashlib.algorithms_available:
-                algorithm = "sha256"  # the policy check names the bad algorithm
+        for name, member in files.items():
             try:
-                with zf.open(info) as stream:
-                    actual[name] = hash_stream(stream, algorithm, limit=info.file_size)
+                with zf.open(member.info) as stream:
+                    actual[name] = hash_stream(stream, algorithms.get(name, "sha256"), limit=member.info.file_size)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
                 raise PkmError(f"refusing to install {self.label}: cannot read {name!r}", why=str(exc), hint=_REBUILD) from None
         by_path = check_record(self.label, self.dist_info, rows, actual)
-        self._infos = files
+        self._infos = {name: member.info for name, member in files.items()}
         _check_metadata(self.label, self, self.dist_info)
         members = []
-        for name, info in files.items():
-            executable = bool((info.external_attr >> 16) & 0o111) if info.create_system == 3 else False
+        for name, member in files.items():
             row = by_path.get(name)
-            members.append(Member(name, info.file_size, row.hash if row else actual[name][0], executable))
+            members.append(Member(name, member.info.file_size, row.hash if row else actual[name][0], member.executable))
         self._members = members
         return members
 
@@ -206,38 +193,23 @@ class WheelFile:
         return None if info is None else self._read(info)
 
 
-def _check_file_dir_clash(label: str, files: Collection[str], dirs: Collection[str]) -> None:
-    parents = set(dirs)
-    for name in files:
-        parts = name.split("/")
-        parents.update("/".join(parts[:i]) for i in range(1, len(parts)))
-    clash = sorted(parents.intersection(files))
-    if clash:
-        raise PkmError(f"refusing to install {label}: {clash[0]!r} is both a file and a directory", hint=_REBUILD)
-
-
-def _is_bytecode(path: str) -> bool:
-    return path.endswith(".pyc") and "/__pycache__/" in f"/{path}"
-
-
 class TreeSource:
     """A directory laid out like an unpacked wheel (a store tree); its files can be linked.
 
     Trees are verified by the store when unpacked, so by default `members()` checks names,
     types, layout and sizes against RECORD (one `lstat` per file) but does not re-hash;
     `verify_hashes=True` re-hashes every file too. `ignore` names top-level entries that
-    belong to the store (markers) rather than to the wheel.
+    belong to the store rather than to the wheel (default: the store's completion marker).
     """
 
-    def __init__(self, path: str | os.PathLike, *, verify_hashes: bool = False, ignore: Collection[str] = ()):
+    def __init__(self, path: str | os.PathLike, *, verify_hashes: bool = False, ignore: Collection[str] = (MARKER,)):
         self.path = Path(path)
         self.label = str(self.path)
         self._verify = verify_hashes
         self._ignore = frozenset(ignore)
         self._members: list[Member] | None = None
         self.dist_info = find_dist_info(self.label, self._top_names(), None, None)
-        stem = self.dist_info[: -len(".dist-info")]
-        self.name, _, self.version = stem.partition("-")
+        self.name, self.version = parse_dist_info(self.dist_info)
 
     def _top_names(self) -> list[str]:
         try:
@@ -266,13 +238,14 @@ class TreeSource:
         if record_name not in found:
             raise PkmError(f"refusing to install {self.label}: {record_name} is missing", hint=_REBUILD)
         rows = parse_record((self.path / record_name).read_bytes(), where=f"{self.label}/{record_name}")
+        by_row = {row.path: row for row in rows}
         actual = {}
         for rel, st in found.items():
             if self._verify:
-                actual[rel] = hash_file(self.path / rel, _algorithm_of(rows, rel))
+                actual[rel] = hash_path(self.path / rel, algorithm_of(by_row.get(rel)))
             else:
                 actual[rel] = ("", st.st_size)
-        by_path = check_record(self.label, self.dist_info, rows, actual, extra_ok=_is_bytecode)
+        by_path = check_record(self.label, self.dist_info, rows, actual, extra_ok=is_bytecode)
         _check_metadata(self.label, self, self.dist_info)
         members = []
         for rel, st in found.items():
@@ -293,10 +266,3 @@ class TreeSource:
             return (self.path / self.dist_info / filename).read_bytes()
         except FileNotFoundError:
             return None
-
-
-def _algorithm_of(rows, rel: str) -> str:
-    for row in rows:
-        if row.path == rel and row.hash.partition("=")[0] in hashlib.algorithms_available:
-            return row.hash.partition("=")[0]
-    return "sha256"

@@ -6,20 +6,23 @@ the journal's backup directory, not deleted. On success the journal and backups 
 exception, KeyboardInterrupt included, the environment is rolled back at once and the
 exception re-raised. A process killed mid-way leaves the journal behind: `recover(env)`,
 which every pkm command calls before touching an environment, rolls it back.
-One process changes an environment at a time (an flock on the prefix directory).
+One process changes an environment at a time (the store's FileLock on `<prefix>/.pkm-lock`).
+A filesystem failure (a read-only directory, a full disk) is a PkmError that says what
+and where, raised after the rollback. `apply` closes the sources of its plan when done.
 """
 
 from __future__ import annotations
 
-import fcntl
+import errno
 import os
-import time
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 from pkm.errors import NotFoundError, PkmError
+from pkm.store import FileLock, parse_dist_info
 
 from ._core import InstalledDistribution, install_layout, layout_targets
 from ._journal import JOURNAL_DIR, Journal
@@ -27,9 +30,11 @@ from ._layout import plan_layout
 from .destinations import SchemeDestination, _inside
 from .uninstall import distribution_files, find_distribution, prune_empty_dirs, protected_dirs
 
-__all__ = ["Environment", "Install", "Upgrade", "Remove", "Applied", "apply", "recover"]
+__all__ = ["Environment", "Install", "Upgrade", "Remove", "Applied", "apply", "recover", "LOCK_FILE"]
 
 _LOCK_WAIT = 60.0
+# The environment's lock file, present only while a pkm process changes the environment.
+LOCK_FILE = ".pkm-lock"
 
 
 @dataclass(frozen=True)
@@ -92,26 +97,49 @@ def _prefix_of(env) -> Path:
     return Path(os.path.abspath(env.prefix if hasattr(env, "prefix") else env))
 
 
+_STATES = {
+    "untouched": "nothing was changed",
+    "rolled back": "the environment was rolled back to its state before the command",
+    "pending": "the environment may be half-changed; the next pkm command on it finishes the rollback",
+}
+
+
+def _os_error(prefix: Path, exc: OSError, *, state: str) -> PkmError:
+    """The user-facing error for a filesystem failure at `prefix`; `state` is a key of _STATES."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "check that you may write there (permissions, a read-only filesystem), or use an environment you own"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some disk space, then run the command again"
+    else:
+        fix = "fix the cause above, then run the command again"
+    return PkmError(f"cannot change the environment at {prefix}",
+                    why=f"{exc.strerror or exc}{where}; {_STATES[state]}", hint=fix)
+
+
 @contextmanager
 def _locked(prefix: Path) -> Iterator[None]:
-    fd = os.open(prefix, os.O_RDONLY)
+    """Hold the environment's lock (`<prefix>/.pkm-lock`, the store's FileLock) for a `with` block.
+
+    The lock file is deleted before release (FileLock allows that to its holder), so an
+    environment at rest holds no trace of pkm; a process killed while holding it leaves
+    the file, which is harmless (the kernel drops the lock) and removed by `recover`.
+    """
+    if not prefix.is_dir():
+        raise NotFoundError(f"there is no environment at {prefix}", hint="create it first (`pkm venv`)")
+    lock = FileLock(prefix / LOCK_FILE, timeout=_LOCK_WAIT, what=f"the lock on the environment {prefix}")
     try:
-        deadline = time.monotonic() + _LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise PkmError(
-                        f"another pkm process is changing {prefix}",
-                        why=f"waited {_LOCK_WAIT:.0f} s for its lock",
-                        hint="wait for it to finish, or stop it",
-                    ) from None
-                time.sleep(0.05)
+        lock.acquire()
+    except OSError as exc:
+        raise _os_error(prefix, exc, state="untouched") from exc
+    try:
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        try:
+            os.unlink(lock.path)
+        except OSError:
+            pass  # someone removed it (or cannot): the next holder replaces it
+        lock.release()
 
 
 def _find_installed(env: Environment, name: str):
@@ -139,11 +167,14 @@ def recover(env) -> bool:
     Returns True if a rollback happened. Cheap when there is nothing to do (one stat).
     """
     prefix = _prefix_of(env)
-    if not (prefix / JOURNAL_DIR).exists():
+    if not (prefix / JOURNAL_DIR).exists() and not (prefix / LOCK_FILE).exists():
         return False
     keep = _keep(env, prefix) if isinstance(env, Environment) else _keep_for_prefix(prefix)
     with _locked(prefix):
-        return _recover_locked(prefix, keep)
+        try:
+            return _recover_locked(prefix, keep)
+        except OSError as exc:
+            raise _os_error(prefix, exc, state="pending") from exc
 
 
 def _keep_for_prefix(prefix: Path) -> set:
@@ -174,54 +205,95 @@ def apply(
 
     Every wheel is validated and every target checked to lie inside the prefix before the
     journal is opened. `on_file(path)` is called after each file is written or moved away
-    (progress; tests use it to interrupt at chosen points). Cost: per file one write or
-    link, per replaced file one rename; two fsyncs per step for the journal.
+    (progress; tests use it to interrupt at chosen points). A filesystem error (OSError)
+    rolls back and becomes a PkmError saying what failed where; other exceptions roll back
+    and propagate. The steps' sources are closed when `apply` returns or raises. Cost: per
+    file one write or link, per replaced file one rename; two fsyncs per step for the journal.
     """
     prefix = _prefix_of(env)
-    destination = SchemeDestination(env.scheme, env.interpreter, link_mode)
-    keep = _keep(env, prefix)
-    with _locked(prefix):
-        _recover_locked(prefix, keep)
-        prepared = []
+    try:
+        destination = SchemeDestination(env.scheme, env.interpreter, link_mode)
+        keep = _keep(env, prefix)
+        with _locked(prefix):
+            try:
+                _recover_locked(prefix, keep)
+            except OSError as exc:
+                raise _os_error(prefix, exc, state="pending") from exc
+            prepared = _prepare(plan, env, prefix, destination)
+            return _run(prepared, env, prefix, destination, keep, jobs, on_file)
+    finally:
+        # The plan's sources are read: release their files (a WheelFile holds its zip open).
         for step in plan:
-            if isinstance(step, Remove):
-                if _find_installed(env, step.name)[1] is None:
-                    raise NotFoundError(f"cannot remove {step.name}: it is not installed in {prefix}", hint="`pkm list` shows what is installed")
-                prepared.append((step, None))
-                continue
-            layout = plan_layout(step.source, requested=step.requested, direct_url=step.direct_url)
-            for target in layout_targets(layout, destination):
-                if not _inside(target, prefix):
-                    raise PkmError(
-                        f"cannot install {step.source.label}: {target} is outside the environment {prefix}",
-                        hint="check the environment's scheme paths",
-                    )
-                if _inside(target, prefix / JOURNAL_DIR):
-                    raise PkmError(
-                        f"refusing to install {step.source.label}: it writes into pkm's journal ({target})",
-                        hint="the wheel is damaged or malicious; do not install it",
-                    )
-            prepared.append((step, layout))
-        journal = Journal.create(prefix)
-        applied = Applied()
+            close = getattr(getattr(step, "source", None), "close", None)
+            if close is not None:
+                close()
+
+
+def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -> list:
+    """Validate every step before anything is written: (step, layout or None for Remove)."""
+    prepared = []
+    for step in plan:
+        if isinstance(step, Remove):
+            if _find_installed(env, step.name)[1] is None:
+                raise NotFoundError(f"cannot remove {step.name}: it is not installed in {prefix}", hint="`pkm list` shows what is installed")
+            prepared.append((step, None))
+            continue
         try:
-            for step, layout in prepared:
-                name = step.name if layout is None else layout.name
-                site, dist_info = _find_installed(env, name)
-                if dist_info is not None:
-                    applied.removed.append(_remove(journal, site, dist_info, prefix, on_file))
-                if layout is not None:
-                    applied.installed.append(_install(journal, layout, step.source, destination, jobs, on_file))
-            journal.commit()
-        except BaseException:
+            layout = plan_layout(step.source, requested=step.requested, direct_url=step.direct_url)
+        except OSError as exc:
+            raise PkmError(f"cannot read {step.source.label}", why=f"{exc.strerror or exc} ({exc.filename})",
+                           hint="the file or store entry may be damaged; run `pkm store verify`") from exc
+        for target in layout_targets(layout, destination):
+            if not _inside(target, prefix):
+                raise PkmError(
+                    f"cannot install {step.source.label}: {target} is outside the environment {prefix}",
+                    hint="check the environment's scheme paths",
+                )
+            if _inside(target, prefix / JOURNAL_DIR) or _inside(target, prefix / LOCK_FILE):
+                raise PkmError(
+                    f"refusing to install {step.source.label}: it writes into pkm's journal ({target})",
+                    hint="the wheel is damaged or malicious; do not install it",
+                )
+        prepared.append((step, layout))
+    return prepared
+
+
+def _run(prepared: list, env: Environment, prefix: Path, destination, keep: set, jobs, on_file) -> Applied:
+    """Run the validated steps under a journal; any failure rolls the environment back."""
+    try:
+        journal = Journal.create(prefix)
+    except OSError as exc:
+        shutil.rmtree(prefix / JOURNAL_DIR, ignore_errors=True)  # nothing recorded: nothing to undo
+        raise _os_error(prefix, exc, state="untouched") from exc
+    applied = Applied()
+    try:
+        for step, layout in prepared:
+            name = step.name if layout is None else layout.name
+            site, dist_info = _find_installed(env, name)
+            if dist_info is not None:
+                applied.removed.append(_remove(journal, site, dist_info, prefix, on_file))
+            if layout is not None:
+                applied.installed.append(_install(journal, layout, step.source, destination, jobs, on_file))
+        journal.commit()
+    except BaseException as exc:
+        try:
             journal.rollback()
-            raise
+        except OSError as again:  # the journal stays; `recover` (run by every command) retries
+            raise _os_error(prefix, again, state="pending") from exc
+        if isinstance(exc, OSError):
+            raise _os_error(prefix, exc, state="rolled back") from exc
+        raise
+    try:
         journal.finish(lambda paths: prune_empty_dirs(paths, prefix, keep))
-        return applied
+    except OSError as exc:
+        raise PkmError(f"the changes to {prefix} are done, but cleaning up after them failed",
+                       why=f"{exc.strerror or exc} ({exc.filename})",
+                       hint="run the command again: it finishes the cleanup") from exc
+    return applied
 
 
 def _remove(journal: Journal, site: Path, dist_info: Path, prefix: Path, on_file) -> tuple:
-    name, _, version = dist_info.name[: -len(".dist-info")].partition("-")
+    name, version = parse_dist_info(dist_info.name) or (dist_info.name, "")
     files = distribution_files(site, dist_info, prefix)
     moved = [(journal.rel(path), journal.new_backup()) for path in files]
     journal.add_step({"op": "remove", "name": name, "moved": moved})

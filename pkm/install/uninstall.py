@@ -14,8 +14,8 @@ from typing import Iterable, Optional
 from packaging.utils import canonicalize_name
 
 from pkm.errors import NotFoundError, PkmError
+from pkm.store import parse_dist_info, parse_record
 
-from ._record import parse_record
 
 __all__ = ["find_distribution", "distribution_files", "protected_dirs", "prune_empty_dirs", "guess_prefix", "uninstall"]
 
@@ -30,14 +30,19 @@ def guess_prefix(site_packages: Path) -> Path:
 
 
 def find_distribution(site_packages: Path, name: str) -> Optional[Path]:
-    """The `.dist-info` directory of the installed distribution `name`, or None."""
+    """The `.dist-info` directory of the installed distribution `name`, or None.
+
+    Directory names are parsed as NAME-VERSION (`parse_dist_info`) and names compared
+    normalized, so `foo` never finds `foo-bar-1.0.dist-info`. Cost: one listdir.
+    """
     wanted = canonicalize_name(name)
     try:
         entries = sorted(os.listdir(site_packages))
     except FileNotFoundError:
         return None
     for entry in entries:
-        if entry.endswith(".dist-info") and canonicalize_name(entry[: -len(".dist-info")].partition("-")[0]) == wanted:
+        parsed = parse_dist_info(entry)
+        if parsed is not None and canonicalize_name(parsed[0]) == wanted:
             return Path(site_packages) / entry
     return None
 

@@ -24,9 +24,15 @@ lock, so concurrent unpackers of one wheel do the work once and readers never
 see a partial tree. Bytecode for another interpreter is added under that lock
 (`Store.compile_tree`).
 
+Trust: a wheel is unpacked only if every member passes `_members` (the same
+rules the installer applies) and every file matches its RECORD row (the policy
+in `_record`: files missing from RECORD, rows for missing files and hash or
+size mismatches are refused).
+
 Corruption: `Store.blob()` re-hashes and evicts a blob that no longer matches;
 `Store.add_tree()` replaces a tree without a readable marker; `Store.verify()`
-re-hashes every blob and checks every tree against its marker and RECORD.
+re-hashes every blob and checks every tree against its marker and RECORD
+(bytecode the store compiled is the only thing a tree may hold unlisted).
 
 Roots (for gc): whoever depends on store entries registers a root with
 `store.add_root(path, kind, trees=[...], blobs=[...])`: `path` is the thing
@@ -47,9 +53,14 @@ from __future__ import annotations
 from pkm.store._atomic import atomic_write
 from pkm.store._lock import FileLock, LockTimeoutError
 from pkm.store._maintain import Entry, GcReport, VerifyReport
+from pkm.store._members import (MARKER, ArchiveLimits, ArchiveMember, UnsafeArchiveError, check_members, check_mode,
+                                check_name)
+from pkm.store._record import (STRONG_ALGORITHMS, RecordRow, algorithm_of, check_record, encode_digest, find_dist_info, hash_bytes,
+                               hash_path, hash_stream, is_bytecode, is_signature, parse_dist_info, parse_record,
+                               render_record)
 from pkm.store._roots import Root
-from pkm.store._store import MARKER, STORE_VERSION, Store, TreeInfo, check_sha256
-from pkm.store._unpack import ArchiveLimits, Member, UnsafeArchiveError, check_members, extract_members
+from pkm.store._store import STORE_VERSION, Store, TreeInfo, check_sha256
+from pkm.store._unpack import extract_members, unpack_wheel
 
 __all__ = [
     "Store",
@@ -60,13 +71,32 @@ __all__ = [
     "VerifyReport",
     "FileLock",
     "LockTimeoutError",
-    "ArchiveLimits",
-    "Member",
-    "UnsafeArchiveError",
-    "check_members",
-    "extract_members",
     "check_sha256",
     "atomic_write",
     "MARKER",
     "STORE_VERSION",
+    # archive members: the rules every wheel meets in the store and the installer
+    "ArchiveLimits",
+    "ArchiveMember",
+    "UnsafeArchiveError",
+    "check_members",
+    "check_name",
+    "check_mode",
+    "extract_members",
+    "unpack_wheel",
+    # RECORD: parsing, writing and its policy
+    "RecordRow",
+    "STRONG_ALGORITHMS",
+    "encode_digest",
+    "hash_bytes",
+    "hash_stream",
+    "hash_path",
+    "parse_record",
+    "render_record",
+    "check_record",
+    "find_dist_info",
+    "parse_dist_info",
+    "is_signature",
+    "is_bytecode",
+    "algorithm_of",
 ]

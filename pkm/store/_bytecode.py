@@ -19,13 +19,31 @@ __all__ = ["compile_here", "compile_with", "skip_pattern"]
 # thread pool, so compiles take turns. Compiling holds the GIL anyway.
 _COMPILE_LOCK = threading.Lock()
 
+# compileall skips a source when `rx.search(path)` is true: skip the paths that are not
+# importable, and every source whose bytecode file exists already. A wheel may ship its
+# own `__pycache__/*.pyc` (listed in its RECORD); overwriting it would make the tree
+# disagree with RECORD. Shared by both compile paths (stdlib only: it runs in another
+# interpreter too).
+_SKIP = """\
+import importlib.util, os
+class Skip:
+    def __init__(self, rx):
+        self.rx = rx
+    def search(self, path):
+        return bool(self.rx.search(path)) or os.path.exists(importlib.util.cache_from_source(path))
+"""
+
 # Run by another interpreter: compile quietly, then say which cache tag it wrote.
-_FOREIGN = """\
+_FOREIGN = _SKIP + """\
 import compileall, re, sys, warnings
 warnings.simplefilter("ignore")
-compileall.compile_dir(sys.argv[1], quiet=2, rx=re.compile(sys.argv[2]))
+compileall.compile_dir(sys.argv[1], quiet=2, rx=Skip(re.compile(sys.argv[2])))
 print(sys.implementation.cache_tag)
 """
+
+_namespace: dict = {}
+exec(_SKIP, _namespace)  # the same class, for compiles in this interpreter
+_Skip = _namespace["Skip"]
 
 
 def skip_pattern(root: Path) -> str:
@@ -39,13 +57,14 @@ def compile_here(root: Path, *, ddir: Path | None = None) -> str:
 
     Quiet: files that do not compile (e.g. Python 2 test data) are skipped, as
     pip does. `.pyc` names carry the cache tag, so other versions can add theirs.
+    A bytecode file that exists already (shipped by the wheel) is never overwritten.
     `ddir` is the directory the code objects name as their home (where `root`
     will be renamed to); importing from elsewhere fixes the names up.
     """
     with _COMPILE_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compileall.compile_dir(str(root), ddir=str(ddir) if ddir else None, quiet=2,
-                               rx=re.compile(skip_pattern(root)), workers=1)
+                               rx=_Skip(re.compile(skip_pattern(root))), workers=1)
     return sys.implementation.cache_tag
 
 

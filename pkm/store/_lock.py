@@ -36,13 +36,14 @@ class FileLock:
     lock whose holder died: there are no stale locks to break. The lock file is
     kept after release; whoever deletes one must hold it (acquire checks that the
     locked file is still the one at `path`, and retries if it was replaced).
+    `what` completes the timeout message "timed out ... waiting for <what>".
     """
 
     def __init__(self, path: Path, *, timeout: float = 60.0, shared: bool = False, what: str = ""):
         self.path = Path(path)
         self.timeout = timeout
         self.shared = shared
-        self.what = what or self.path.name
+        self.what = what or f"the lock {self.path}"
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -118,7 +119,7 @@ class FileLock:
         else:
             who = "held by another process that did not say who it is (a shared holder, or one just starting)"
         return LockTimeoutError(
-            f"timed out after {self.timeout:g} s waiting for the store lock on {self.what}",
+            f"timed out after {self.timeout:g} s waiting for {self.what}",
             why=f"{self.path} is {who}",
             hint="wait for that process to finish (or stop it if it is stuck), then run the command again",
         )

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import csv
-import io
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from pkm.errors import PkmError
 from pkm.store._atomic import hash_file, remove_tree
 from pkm.store._lock import FileLock, LockTimeoutError
+from pkm.store._members import MARKER
+from pkm.store._record import algorithm_of, hash_path, is_bytecode, is_signature, parse_record
 from pkm.store._store import is_sha256
-from pkm.store._unpack import MARKER
 
 if TYPE_CHECKING:
     from pkm.store._store import Store
@@ -90,7 +89,7 @@ def _size(path: Path) -> int:
 
 
 def _tree_lock(store: Store, name: str, timeout: float) -> FileLock:
-    return FileLock(store.root / "locks" / f"tree-{name}.lock", timeout=timeout, what=f"the tree {name[:16]}")
+    return FileLock(store.root / "locks" / f"tree-{name}.lock", timeout=timeout, what=f"the store lock on the tree {name[:16]}")
 
 
 # -- verify -------------------------------------------------------------------
@@ -125,42 +124,52 @@ def verify(store: Store) -> VerifyReport:
 
 
 def _tree_problem(store: Store, path: Path) -> str | None:
+    """Why the tree at `path` is corrupt, or None.
+
+    A tree holds exactly its wheel's files (the marker's count), each matching its
+    RECORD row, plus bytecode the store compiled: a `__pycache__/*.pyc` RECORD does
+    not list. Bytecode the wheel shipped is listed, so it is checked like any file.
+    """
     info = store.tree_info(path.name) if is_sha256(path.name) else None
     if info is None:
         return "no readable completion marker"
-    files = 0
-    for dirpath, dirs, names in os.walk(str(path)):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        top = dirpath == str(path)
-        files += sum(1 for n in names if not (top and (n == MARKER or n.startswith(f".{MARKER}."))))
-    if files != info.files:
-        return f"holds {files} files, its marker says {info.files}"
+    rows: dict = {}
+    records = []
     for record in sorted(path.glob("*.dist-info/RECORD")):
-        problem = _record_problem(path, record)
-        if problem:
-            return problem
-    return None
-
-
-def _record_problem(tree: Path, record: Path) -> str | None:
-    """The first file whose content disagrees with the wheel's RECORD, if any."""
-    try:
-        rows = list(csv.reader(io.StringIO(record.read_text(encoding="utf-8"))))
-    except (OSError, ValueError, csv.Error):
-        return f"{record.relative_to(tree)} is unreadable"
-    for row in rows:
-        if len(row) < 2 or not row[1].startswith("sha256="):
-            continue
-        rel = row[0]
-        if rel.startswith("/") or ".." in rel.split("/"):
-            continue  # not a path inside the wheel; the installer judges RECORD itself
-        target = tree / rel
-        if not target.is_file():
-            return f"{rel} is missing"
-        got, _ = hash_file(target)
-        expected = row[1][len("sha256="):]
-        if base64.urlsafe_b64encode(bytes.fromhex(got)).rstrip(b"=").decode() != expected.rstrip("="):
+        rel_record = record.relative_to(path).as_posix()
+        records.append(rel_record)
+        try:
+            found = parse_record(record.read_bytes(), where=rel_record)
+        except (OSError, PkmError):
+            return f"{rel_record} is unreadable"
+        rows.update((row.path, row) for row in found)
+    files = []
+    for dirpath, _dirs, names in os.walk(str(path)):
+        rel_dir = os.path.relpath(dirpath, str(path)).replace(os.sep, "/")
+        for n in names:
+            rel = n if rel_dir == "." else f"{rel_dir}/{n}"
+            if rel == MARKER or (rel_dir == "." and n.startswith(f".{MARKER}.")):
+                continue
+            if rel not in rows and is_bytecode(rel):
+                continue  # compiled by the store (or an interpreter) after unpacking
+            files.append(rel)
+    if len(files) != info.files:
+        return f"holds {len(files)} files, its marker says {info.files}"
+    for rel in sorted(files):
+        row = rows.get(rel)
+        if row is None:
+            top = rel.split("/", 1)[0]
+            if rel in records or is_signature(rel, top):
+                continue
+            return f"{rel} is not listed in its RECORD"
+        if not row.hash:
+            continue  # RECORD's own row
+        digest, size = hash_path(path / rel, algorithm_of(row))
+        if (row.size is not None and size != row.size) or digest != row.hash:
             return f"{rel} does not match its RECORD hash"
+    for rel in sorted(set(rows) - set(files)):
+        if not rel.endswith("/") and rows[rel].hash:
+            return f"{rel} is missing"
     return None
 
 
@@ -171,8 +180,8 @@ def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0) -> GcRep
     """Remove blobs and trees no live root refers to, dead roots, and stale staging files.
 
     A root is dead when its path no longer exists (or its record is unreadable).
-    Entries younger than `min_age` seconds (blob mtime; tree marker mtime,
-    refreshed when a tree is reused) are kept: they may belong to a command
+    Entries younger than `min_age` seconds (blob mtime, renewed by `Store.blob()`;
+    tree marker mtime, renewed when a tree is reused) are kept: they may belong to a command
     that has not registered its root yet. A tree locked by another process is
     skipped. With `dry_run` nothing is removed; the report says what would be.
     """

@@ -17,7 +17,8 @@ from pkm.errors import HashMismatchError, NotFoundError, PkmError
 from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree
 from pkm.store._bytecode import compile_here, compile_with
 from pkm.store._lock import FileLock
-from pkm.store._unpack import MARKER, ArchiveLimits, check_members, extract_members
+from pkm.store._members import MARKER, ArchiveLimits
+from pkm.store._unpack import unpack_wheel
 
 __all__ = ["Store", "TreeInfo", "STORE_VERSION", "MARKER"]
 
@@ -121,7 +122,7 @@ class Store:
         """A cross-process lock named `name` (a file under `locks/`); use it with `with`."""
         self.ensure()
         return FileLock(self.root / "locks" / f"{name}.lock", timeout=self.lock_timeout, shared=shared,
-                        what=what or name)
+                        what=f"the store lock on {what or name}")
 
     # -- blobs ----------------------------------------------------------------
 
@@ -132,7 +133,8 @@ class Store:
 
     def blob(self, sha256: str, *, verify: bool = True) -> Path | None:
         """The stored blob, or None if absent. With `verify` (cost: one read of
-        the file) a blob whose content no longer matches is evicted and None returned."""
+        the file) a blob whose content no longer matches is evicted and None returned.
+        A blob handed out has its mtime renewed: gc's grace period counts from the last use."""
         path = self.blob_path(sha256)
         if not path.is_file():
             return None
@@ -141,6 +143,7 @@ class Store:
             if got != sha256.lower():
                 self._evict_blob(path, f"its content hashes to {got}")
                 return None
+        _touch(path)
         return path
 
     def add_blob(self, source: Source, sha256: str, *, move: bool = False) -> Path:
@@ -227,8 +230,9 @@ class Store:
                  compile: bool = True) -> Path:
         """Unpack the wheel at `wheel` (whose sha256 is `sha256`) into its tree, once; returns the tree.
 
-        Safe: every member is checked before anything is written (UnsafeArchiveError).
-        The wheel is hashed first (HashMismatchError). Unpacks into `tmp/`,
+        Safe: every member is checked before anything is written, and every file
+        against the wheel's RECORD while it is written (UnsafeArchiveError; the
+        policy is in `_record`). The wheel is hashed first (HashMismatchError). Unpacks into `tmp/`,
         compiles `.pyc` for the running interpreter (unless `compile=False`),
         makes files read-only, renames the directory into `trees/` and writes
         the completion marker. Concurrent callers for one wheel: one unpacks,
@@ -269,11 +273,11 @@ class Store:
     def _unpack(self, wheel: Path, name: str, dest: Path) -> tuple[int, set[str]]:
         try:
             with zipfile.ZipFile(wheel) as zf:
-                members = check_members(zf, name, self.limits)
-                files = extract_members(zf, members, dest, name)
+                members = unpack_wheel(zf, name, dest, self.limits)
         except zipfile.BadZipFile as exc:
             raise PkmError(f"cannot unpack {name}: not a valid zip archive", why=str(exc),
                            hint="the file is truncated or corrupt; fetch it again") from exc
+        files = sum(1 for m in members if not m.is_dir)
         executables = {os.path.join(str(dest), *m.parts) for m in members if m.executable}
         return files, executables
 

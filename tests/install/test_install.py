@@ -206,3 +206,18 @@ def test_a_large_wheel_written_by_several_threads_is_complete(venv, dists, tools
     rows = installed_record(venv, "many-1.0.dist-info")
     assert len(rows) == len(result.files)
     assert tools.run_in(venv, venv.interpreter, "-c", "import many; print(many.m119.N)").stdout == "119\n"
+
+
+def test_a_store_tree_installs_as_it_is(venv, dists, tmp_path):
+    import hashlib
+
+    from pkm.store import MARKER, Store
+
+    wheel = dists.wheel("treed", "1.0")
+    tree = Store(tmp_path / "home").add_tree(wheel, hashlib.sha256(wheel.read_bytes()).hexdigest())
+    assert (tree / MARKER).is_file()
+    source = TreeSource(tree)  # the store's completion marker is not part of the wheel
+    assert MARKER not in {m.path for m in source.members()}
+    install(source, destination(venv, "hardlink"))
+    site = Path(venv.scheme["purelib"])
+    assert (site / "treed" / "__init__.py").is_file() and not (site / MARKER).exists()

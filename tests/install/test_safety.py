@@ -72,8 +72,8 @@ CASES = {
     "backslash traversal": (lambda d, t: evil_wheel(d, {"..\\..\\..\\..\\evil.py": "x"}), "backslash"),
     "dot segment": (lambda d, t: evil_wheel(d, {"evil/./x.py": "x"}), "`.` path segment"),
     "data traversal": (lambda d, t: evil_wheel(d, {"evil-1.0.data/data/../../../../evil.py": "x"}), "contains `..`"),
-    "symlink member": (lambda d, t: evil_wheel(d, {}, symlinks={"evil/passwd": "/etc/passwd"}), "symlink"),
-    "symlink to a parent": (lambda d, t: evil_wheel(d, {}, symlinks={"evil/up": "../../../../"}), "symlink"),
+    "symlink member": (lambda d, t: evil_wheel(d, {}, symlinks={"evil/passwd": "/etc/passwd"}), "symbolic link"),
+    "symlink to a parent": (lambda d, t: evil_wheel(d, {}, symlinks={"evil/up": "../../../../"}), "symbolic link"),
     "device member": (lambda d, t: raw_zip(d / "evil-1.0-py3-none-any.whl", _valid_entries() + [(_with_mode("evil/dev", stat.S_IFCHR | 0o644), b"")]), "device"),
     "duplicate member": (lambda d, t: raw_zip(d / "evil-1.0-py3-none-any.whl", _valid_entries() + [("evil/__init__.py", b"import os\n")]), "appears twice"),
     "file and directory clash": (lambda d, t: evil_wheel(d, {"evil/x": "a", "evil/x/y.py": "b"}), "both a file and a directory"),
@@ -138,7 +138,7 @@ def test_zip_bombs_are_stopped_by_the_size_caps(tmp_path, tools):
     (tmp_path / "w").mkdir()
     wheel = evil_wheel(tmp_path / "w", {"evil/zeros.bin": b"\0" * (4 << 20)})
     before = tools.snapshot(tmp_path)
-    for limits in (Limits(max_total_size=1 << 20), Limits(max_file_size=1 << 20), Limits(max_ratio=50), Limits(max_members=3)):
+    for limits in (Limits(max_total=1 << 20), Limits(max_file=1 << 20), Limits(max_ratio=50), Limits(max_members=3)):
         with pytest.raises(PkmError) as caught:
             with WheelFile(wheel, limits=limits) as source:
                 install(source, SchemeDestination(env.scheme, env.interpreter))
@@ -205,7 +205,7 @@ def test_tree_with_a_symlink_is_refused(tmp_path, dists):
     os.symlink("/etc/passwd", tree / "linky" / "passwd")
     with pytest.raises(PkmError) as caught:
         TreeSource(tree).members()
-    assert "symlink" in caught.value.why
+    assert "'linky/passwd' is a symbolic link" in caught.value.what
 
 
 def test_tree_with_a_file_missing_from_record_is_refused(tmp_path, dists):

@@ -4,44 +4,64 @@ from __future__ import annotations
 
 import json
 import os
+import errno
+import gc
 import random
 import shutil
 import signal
 import subprocess
 import sys
-import time
+import warnings
 from pathlib import Path
 
 import pytest
 
-from pkm.errors import NotFoundError
+from pkm.errors import NotFoundError, PkmError
 from pkm.install import Install, Remove, Upgrade, WheelFile, apply, find_distribution, recover
 
 CHILD = r'''
 import json, os, signal, sys, time
 from pathlib import Path
 from pkm.install import Environment, Remove, Upgrade, WheelFile, apply
+from pkm.install._journal import Journal
 
 cfg = json.loads(Path(sys.argv[1]).read_text())
 env = Environment(Path(cfg["prefix"]), cfg["scheme"], cfg["interpreter"])
 plan = [Remove(arg) if op == "remove" else Upgrade(WheelFile(arg)) for op, arg in cfg["plan"]]
 count = 0
+saves = 0
 
 def on_file(path):
     global count
     count += 1
-    if cfg["delay"]:
-        time.sleep(cfg["delay"])
     if count == cfg["stop_at"]:
         os.kill(os.getpid(), getattr(signal, cfg["signal"]))
         time.sleep(5)
+
+# Deterministic kill points inside the journal: right after its n-th durable write
+# ("save", n), or just before the cleanup that follows the commit ("finish", 1).
+real_save, real_finish = Journal._save, Journal.finish
+
+def save(self):
+    global saves
+    real_save(self)
+    saves += 1
+    if cfg["kill_in"] == "save" and saves == cfg["kill_at"]:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def finish(self, prune):
+    if cfg["kill_in"] == "finish":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_finish(self, prune)
+
+Journal._save, Journal.finish = save, finish
 
 try:
     apply(plan, env, jobs=1, on_file=on_file)
 except KeyboardInterrupt:
     print("interrupted", "journal" if (env.prefix / ".pkm-journal").exists() else "clean")
     sys.exit(130)
-print("done", count)
+print("done", count, saves)
 '''
 
 
@@ -75,19 +95,15 @@ def _reset(env, pristine):
     shutil.copytree(pristine, env.prefix, symlinks=True)
 
 
-def _run_child(tmp_path, env, plan, *, stop_at=0, sig="SIGKILL", delay=0.0, kill_after=None, tools=None):
+def _run_child(tmp_path, env, plan, *, stop_at=0, sig="SIGKILL", kill_in="", kill_at=0, tools=None):
     cfg = {"prefix": str(env.prefix), "scheme": dict(env.scheme), "interpreter": env.interpreter, "plan": plan,
-           "stop_at": stop_at, "signal": sig, "delay": delay}
+           "stop_at": stop_at, "signal": sig, "kill_in": kill_in, "kill_at": kill_at}
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
     (tmp_path / "child.py").write_text(CHILD)
     environ = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tools.repo)]))
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "cfg.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ)
-    if kill_after is not None:
-        time.sleep(kill_after)
-        proc.send_signal(getattr(signal, sig))
-    out, err = proc.communicate(timeout=60)
-    return proc.returncode, out, err
+    proc = subprocess.run([sys.executable, str(tmp_path / "child.py"), str(tmp_path / "cfg.json")],
+                          capture_output=True, text=True, env=environ, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def _python_plan(plan):
@@ -118,8 +134,11 @@ def test_failure_mid_plan_rolls_everything_back(scenario, tools):
         if len(calls) == 12:
             raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(PkmError) as caught:
         apply(_python_plan(plan), env, on_file=fail_late)
+    assert caught.value.what == f"cannot change the environment at {env.prefix}"
+    assert "No space left on device" in caught.value.why and "rolled back" in caught.value.why
+    assert "disk space" in caught.value.hint
     assert tools.snapshot(env.prefix) == before
 
 
@@ -173,17 +192,27 @@ def test_kill_9_at_seeded_points_always_recovers_to_old_or_new(scenario, tmp_pat
     assert outcomes == {"old"}  # a kill before commit always rolls back
 
 
-def test_kill_9_at_random_times_recovers_to_old_or_new(scenario, tmp_path, tools):
+def test_kill_9_at_every_journal_write_recovers_to_old_or_new(scenario, tmp_path, tools):
     env, plan, pristine = scenario
     old = tools.snapshot(env.prefix)
-    apply(_python_plan(plan), env)
+    code, out, err = _run_child(tmp_path, env, plan, tools=tools)
+    assert code == 0, err
     new = tools.snapshot(env.prefix)
-    rng = random.Random(11)
-    for _ in range(5):
+    saves = int(out.split()[2])
+    assert saves == 6  # journal created; alpha removed and installed, beta removed, delta installed; commit
+    points = [("save", n) for n in range(1, saves + 1)] + [("finish", 1)]
+    outcomes = []
+    for kill_in, kill_at in points:
         _reset(env, pristine)
-        _run_child(tmp_path, env, plan, delay=0.003, kill_after=rng.uniform(0.1, 0.4), tools=tools)
+        code, out, err = _run_child(tmp_path, env, plan, kill_in=kill_in, kill_at=kill_at, tools=tools)
+        assert code == -signal.SIGKILL, (kill_in, kill_at, err)  # the kill landed where it was aimed
+        assert (env.prefix / ".pkm-journal" / "journal.json").exists()
         recover(env)
-        assert tools.snapshot(env.prefix) in (old, new)
+        state = tools.snapshot(env.prefix)
+        assert state in (old, new), f"mixed state after a kill at {kill_in} {kill_at}"
+        outcomes.append("old" if state == old else "new")
+    # before the commit is durable a kill rolls back; after it, recovery rolls forward
+    assert outcomes == ["old"] * (saves - 1) + ["new", "new"]
     assert tools.pip(env, "check").returncode == 0
 
 
@@ -249,3 +278,72 @@ def test_recover_by_prefix_path_keeps_an_emptied_site_packages(venv, dists, tool
     recover(str(venv.prefix))
     assert tools.snapshot(venv.prefix) == before
     assert Path(venv.scheme["purelib"]).is_dir()
+
+
+def test_a_filesystem_error_is_a_clear_error_and_rolls_back(scenario, tools):
+    env, plan, _ = scenario
+    site = Path(env.scheme["purelib"])
+    (site / "delta").write_text("a file where delta's package directory goes\n")
+    before = tools.snapshot(env.prefix)
+    with pytest.raises(PkmError) as caught:
+        apply(_python_plan(plan), env)
+    error = caught.value
+    assert error.what == f"cannot change the environment at {env.prefix}"
+    assert str(site / "delta") in error.why and "rolled back" in error.why
+    assert error.hint
+    assert tools.snapshot(env.prefix) == before
+
+
+def test_a_read_only_destination_is_named_in_the_hint(scenario, tools):
+    env, plan, _ = scenario
+    before = tools.snapshot(env.prefix)
+
+    def read_only(path):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    with pytest.raises(PkmError) as caught:
+        apply(_python_plan(plan), env, on_file=read_only)
+    assert "Read-only file system" in caught.value.why
+    assert "permissions, a read-only filesystem" in caught.value.hint
+    assert tools.snapshot(env.prefix) == before
+
+
+def test_apply_closes_the_wheels_it_reads(venv, dists):
+    good, other = dists.wheel("good", "1.0"), dists.wheel("other", "1.0")
+    broken = dists.wheel("broken", "1.0", record=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        apply([Install(WheelFile(good))], venv)
+        with pytest.raises(PkmError):  # refused half-way through reading the plan
+            apply([Install(WheelFile(other)), Install(WheelFile(broken))], venv)
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_apply_waits_on_the_environment_lock_and_names_its_holder(venv, dists, tools, monkeypatch):
+    from pkm.install import transaction
+    from pkm.store import FileLock, LockTimeoutError
+
+    monkeypatch.setattr(transaction, "_LOCK_WAIT", 0.2)
+    before = tools.snapshot(venv.prefix)
+    with FileLock(venv.prefix / ".pkm-lock", timeout=0):  # another pkm changing the environment
+        with pytest.raises(LockTimeoutError) as caught:
+            apply([Install(WheelFile(dists.wheel("good", "1.0")))], venv)
+    assert caught.value.what == f"timed out after 0.2 s waiting for the lock on the environment {venv.prefix}"
+    assert f"held by pid {os.getpid()}" in caught.value.why
+    os.unlink(venv.prefix / ".pkm-lock")
+    assert tools.snapshot(venv.prefix) == before
+    apply([Install(WheelFile(dists.wheel("good", "1.0")))], venv)
+    assert not (venv.prefix / ".pkm-lock").exists()  # an environment at rest carries no lock file
+
+
+def test_a_distribution_is_found_by_its_whole_name(venv, dists):
+    site = Path(venv.scheme["purelib"])
+    apply([Install(WheelFile(dists.wheel("foo-bar", "1.0")))], venv)
+    os.rename(site / "foo_bar-1.0.dist-info", site / "foo-bar-1.0.dist-info")  # as older tools name it
+    assert find_distribution(site, "foo") is None
+    assert find_distribution(site, "Foo.Bar") == site / "foo-bar-1.0.dist-info"
+    with pytest.raises(NotFoundError):
+        apply([Remove("foo")], venv)
+    assert apply([Remove("foo_bar")], venv).removed == [("foo-bar", "1.0")]
+    assert not (site / "foo_bar").exists()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,15 +25,30 @@ with Store(Path(sys.argv[1])).lock(sys.argv[2]):
     sys.stdin.read()  # hold until the test closes our stdin
 """
 
+# Unpacks a wheel, reporting on stdout when it reaches the tree's lock ("locking") and when
+# it starts unpacking ("unpacking"); with "hold" it then waits for a line on stdin, so the
+# test decides when the unpack may finish. No sleeps: the pipes order the two processes.
 UNPACK = """
-import json, os, sys, time
+import json, sys
 from pathlib import Path
 from pkm.store import Store
-home, wheel, sha, go = sys.argv[1:5]
-while not os.path.exists(go):
-    time.sleep(0.001)
+home, wheel, sha, mode = sys.argv[1:5]
+real_lock, real_unpack = Store.lock, Store._unpack
+
+def lock(self, name, **kwargs):
+    if name.startswith("tree-"):
+        print("locking", flush=True)
+    return real_lock(self, name, **kwargs)
+
+def unpack(self, *args):
+    print("unpacking", flush=True)
+    if mode == "hold":
+        sys.stdin.readline()
+    return real_unpack(self, *args)
+
+Store.lock, Store._unpack = lock, unpack
 tree = Store(Path(home)).add_tree(wheel, sha)
-print(json.dumps({"tree": str(tree), "marker": (tree / ".pkm-complete").read_text()}))
+print(json.dumps({"tree": str(tree), "marker": (tree / ".pkm-complete").read_text()}), flush=True)
 """
 
 
@@ -111,22 +125,34 @@ def test_a_deleted_lock_file_is_not_locked_twice(tmp_path):
     second.release()
 
 
-def test_two_processes_unpacking_one_wheel_share_one_tree(store, wheel, tmp_path):
+def test_two_processes_unpacking_one_wheel_share_one_tree(store, wheel):
     files = {f"big/mod{i}.py": f"VALUE = {i}\n" * 50 for i in range(300)}
     path, sha = wheel("big", "1.0", files=files)
     store.ensure()
-    go = tmp_path / "go"
-    procs = [_python(UNPACK, str(store.root), str(path), sha, str(go)) for _ in range(2)]
-    time.sleep(0.2)  # let both start; the race begins when `go` appears
-    go.touch()
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=60)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out))
-    assert results[0] == results[1]  # same tree, same marker: one unpack, one reuse
-    tree = Path(results[0]["tree"])
-    assert json.loads((tree / MARKER).read_text())["files"] == 303
+    first = _python(UNPACK, str(store.root), str(path), sha, "hold")
+    second = None
+    try:
+        assert first.stdout.readline() == "locking\n", first.stderr.read()
+        assert first.stdout.readline() == "unpacking\n"  # holds the tree's lock, mid-unpack
+        second = _python(UNPACK, str(store.root), str(path), sha, "go")
+        # the second found no tree and went for the lock, which the first holds
+        assert second.stdout.readline() == "locking\n", second.stderr.read()
+        first.stdin.write("finish\n")
+        first.stdin.flush()
+        results = []
+        for proc in (first, second):
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            results.append(out)
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert "unpacking" not in results[1].splitlines()  # the second waited, then reused the first's tree
+    trees = [json.loads(out.splitlines()[-1]) for out in results]
+    assert trees[0] == trees[1]  # same tree, same marker
+    assert json.loads((Path(trees[0]["tree"]) / MARKER).read_text())["files"] == 303
     assert os.listdir(store.root / "tmp") == []
     assert store.verify().corrupt == []
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import time
 
 import pytest
@@ -70,6 +71,48 @@ def test_verify_ignores_bytecode_other_interpreters_wrote(store, wheel):
     assert store.verify().corrupt == []
 
 
+def _bytecode(source: str) -> bytes:
+    """Real bytecode of `source`, for this interpreter, as a wheel builder would ship it."""
+    import importlib.util
+    import marshal
+
+    code = compile(source, "<shipped>", "exec")
+    return importlib.util.MAGIC_NUMBER + b"\0" * 12 + marshal.dumps(code)
+
+
+def test_verify_accepts_bytecode_a_wheel_ships_and_the_store_compiled(store, wheel):
+    tag = sys.implementation.cache_tag
+    shipped = {
+        "demo/__init__.py": "VALUE = 1\n",
+        "demo/mod.py": "X = 2\n",
+        f"demo/__pycache__/__init__.{tag}.pyc": _bytecode("VALUE = 1\n"),  # this interpreter's, listed in RECORD
+        "demo/__pycache__/mod.cpython-39.pyc": b"bytecode of another interpreter",
+    }
+    path, sha = wheel("demo", "1.0", files=shipped)
+    tree = store.add_tree(path, sha)
+    cache = tree / "demo" / "__pycache__"
+    assert (cache / f"__init__.{tag}.pyc").read_bytes() == shipped[f"demo/__pycache__/__init__.{tag}.pyc"]  # not overwritten
+    assert (cache / f"mod.{tag}.pyc").is_file()  # compiled by the store: not in RECORD
+    assert store.verify().corrupt == []
+    assert store.tree(sha) == tree
+
+
+def test_verify_still_finds_shipped_bytecode_that_changed(store, wheel):
+    path, sha = wheel("demo", "1.0", files={"demo/__init__.py": "", "demo/__pycache__/x.cpython-39.pyc": b"shipped"})
+    tree = store.add_tree(path, sha)
+    target = tree / "demo" / "__pycache__" / "x.cpython-39.pyc"
+    os.chmod(target, 0o644)
+    target.write_bytes(b"damaged")
+    assert [e.detail for e in store.verify().corrupt] == ["demo/__pycache__/x.cpython-39.pyc does not match its RECORD hash"]
+
+
+def test_verify_finds_an_unlisted_file_that_replaced_a_listed_one(store, wheel):
+    path, sha = wheel()
+    tree = store.add_tree(path, sha)
+    os.rename(tree / "demo" / "__init__.py", tree / "demo" / "renamed.py")
+    assert [e.detail for e in store.verify().corrupt] == ["demo/renamed.py is not listed in its RECORD"]
+
+
 def test_gc_keeps_what_live_roots_use_and_drops_dead_roots(store, wheel, tmp_path):
     path, kept_sha = wheel("kept", "1.0")
     store.add_blob(path, kept_sha)
@@ -123,6 +166,16 @@ def test_gc_spares_recent_entries_and_sweeps_stale_staging(store, wheel):
     _age(store.blob_path(blob))
     _age(store.tree_path(sha) / MARKER)
     assert {e.kind for e in store.gc().removed} == {"blob", "tree"}
+
+
+def test_using_a_blob_renews_its_grace(store):
+    sha = _blob(store, b"in use")
+    for verify in (True, False):
+        _age(store.blob_path(sha))
+        assert store.blob(sha, verify=verify) is not None
+        assert store.gc().removed == []
+    _age(store.blob_path(sha))
+    assert [(e.kind, e.name) for e in store.gc().removed] == [("blob", sha)]
 
 
 def test_reusing_a_tree_renews_its_grace(store, wheel):
