@@ -6,8 +6,11 @@ The peers are installed, pinned, into an isolated tool venv (reused across
 runs); pkm is installed into the same venv from this checkout, so every tool
 starts the same way (a console script of one interpreter). Each scenario runs
 every tool in turn (pkm, uv, pip, pkm, uv, pip, ...) after a warm-up, so
-machine noise spreads evenly. Results: DIR/results.json, DIR/results.md and
-DIR/results.png (matplotlib lives in the tool venv, not in pkm).
+machine noise spreads evenly. The scenarios, with their exact commands (timed,
+and untimed set-up such as a fresh venv or a wiped cache), are in
+bench_scenarios.py; every command is written out with the numbers. Results:
+DIR/results.json, DIR/results.md and DIR/results.png (matplotlib lives in
+the tool venv, not in pkm).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -23,67 +27,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
+
+# Run as a script, this folder is on sys.path; the name avoids tests/scenarios (a package).
+from bench_scenarios import SCENARIOS, Scenario, Tools, environment
 
 REPO = Path(__file__).resolve().parent.parent
 PINS = ["uv==0.13.9", "pip==26.3", "matplotlib==3.11.2"]
 DEFAULT_TOOLS = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pkm-bench" / "tools"
 
 
-@dataclass
-class Scenario:
-    """Commands per tool for one measurement; `reset` runs before every timed run (not timed)."""
-
-    name: str
-    description: str
-    commands: Callable[["Tools", Path], dict[str, list[str]]]
-    reset: Callable[[Path], None] = lambda work: None
-    available: Callable[["Tools"], bool] = lambda tools: True
-
-
-@dataclass
-class Tools:
-    venv: Path
-
-    def bin(self, name: str) -> str:
-        return str(self.venv / "bin" / name)
-
-    @property
-    def python(self) -> str:
-        return self.bin("python")
-
-    def has_command(self, command: str) -> bool:
-        out = subprocess.run([self.bin("pkm"), command, "--help"], capture_output=True)
-        return out.returncode == 0
-
-
 def _fresh(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
-
-
-SCENARIOS = [
-    Scenario(
-        "startup",
-        "print the version: the cost of starting the tool",
-        lambda t, w: {
-            "pkm": [t.bin("pkm"), "--version"],
-            "uv": [t.bin("uv"), "--version"],
-            "pip": [t.bin("pip"), "--version"],
-            "python": [t.python, "-c", "pass"],
-        },
-    ),
-    Scenario(
-        "venv",
-        "create a virtual environment (no seed packages)",
-        lambda t, w: {
-            "pkm": [t.bin("pkm"), "venv", str(w / "venv-pkm")],
-            "uv": [t.bin("uv"), "venv", "-q", "--python", t.python, str(w / "venv-uv")],
-            "python": [t.python, "-m", "venv", "--without-pip", str(w / "venv-python")],
-        },
-        reset=lambda w: [_fresh(w / f"venv-{tool}") for tool in ("pkm", "uv", "python")],
-        available=lambda t: t.has_command("venv"),
-    ),
-]
 
 
 def prepare_tools(venv: Path, *, log: Callable[[str], None]) -> Tools:
@@ -103,7 +58,13 @@ def prepare_tools(venv: Path, *, log: Callable[[str], None]) -> Tools:
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of one run; raises if the command fails."""
+    """(wall seconds, peak RSS in MiB) of one run; raises if the command fails.
+
+    The RSS is wait4's: the largest of the process and the children it waited
+    for (pip --python re-runs itself in the target interpreter, for example).
+    Tiny commands all show ~16 MiB: Linux counts the forked harness's pages
+    before exec, so small numbers are a floor, not the tool's size.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -111,8 +72,17 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, flo
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{err}")
+        raise RuntimeError(f"{shlex.join(argv)} failed ({proc.returncode}):\n{err}")
     return elapsed, usage.ru_maxrss / 1024
+
+
+def untimed(steps: list[list[str]], cwd: Path, env: dict[str, str]) -> None:
+    """Run setup steps in order, outside the clock; raises on the first failure."""
+    for argv in steps:
+        proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{shlex.join(argv)} failed ({proc.returncode}):\n"
+                               f"{proc.stderr.decode(errors='replace')}")
 
 
 @dataclass
@@ -120,26 +90,37 @@ class Result:
     scenario: str
     tool: str
     command: str
+    setup: list[str] = field(default_factory=list)
+    before_each: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     rss: list[float] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
             "scenario": self.scenario, "tool": self.tool, "command": self.command,
+            "setup": self.setup, "before_each": self.before_each,
             "median_s": round(statistics.median(self.times), 5), "min_s": round(min(self.times), 5),
             "max_s": round(max(self.times), 5), "peak_rss_mb": round(max(self.rss), 1), "runs": len(self.times),
         }
 
 
 def run_scenario(scenario: Scenario, tools: Tools, work: Path, runs: int, warmup: int) -> list[Result]:
-    work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PKM_HOME": str(work / "pkm-home"), "UV_CACHE_DIR": str(work / "uv-cache"),
-           "PIP_CACHE_DIR": str(work / "pip-cache"), "UV_NO_CONFIG": "1"}
+    """Set up once, then `warmup + runs` rounds of every tool in turn; only the last `runs` count."""
+    _fresh(work)
+    work.mkdir(parents=True)
+    env, _ = environment(work)
+    for name, text in scenario.files.items():
+        (work / name).write_text(text)
     commands = scenario.commands(tools, work)
-    results = {tool: Result(scenario.name, tool, " ".join(argv)) for tool, argv in commands.items()}
+    setup, before_each = scenario.setup(tools, work), scenario.before_each(tools, work)
+    results = {tool: Result(scenario.name, tool, shlex.join(argv), [shlex.join(a) for a in setup.get(tool, [])],
+                            [shlex.join(a) for a in before_each.get(tool, [])])
+               for tool, argv in commands.items()}
+    for tool in commands:
+        untimed(setup.get(tool, []), work, env)
     for round_number in range(warmup + runs):
         for tool, argv in commands.items():  # interleaved: pkm, uv, pip, pkm, uv, pip, ...
-            scenario.reset(work)
+            untimed(before_each.get(tool, []), work, env)
             elapsed, rss = measure(argv, work, env)
             if round_number >= warmup:
                 results[tool].times.append(elapsed)
@@ -158,43 +139,59 @@ def ratios(rows: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
-def markdown(rows: list[dict], machine: str) -> str:
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def markdown(rows: list[dict], machine: str, notes: Sequence[str] = ()) -> str:
+    """The results table, then notes, then every command (untimed ones marked as such)."""
     lines = [f"Machine: {machine}", "", "| scenario | tool | median | min | max | peak RSS | runs | pkm / tool |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     r = ratios(rows)
     for row in rows:
         ratio = "" if row["tool"] == "pkm" else f"{r[row['scenario']][row['tool']]:.2f}x"
-        lines.append(f"| {row['scenario']} | {row['tool']} | {row['median_s'] * 1000:.1f} ms | "
-                     f"{row['min_s'] * 1000:.1f} ms | {row['max_s'] * 1000:.1f} ms | {row['peak_rss_mb']:.0f} MiB | "
+        lines.append(f"| {row['scenario']} | {row['tool']} | {_duration(row['median_s'])} | "
+                     f"{_duration(row['min_s'])} | {_duration(row['max_s'])} | {row['peak_rss_mb']:.0f} MiB | "
                      f"{row['runs']} | {ratio} |")
-    lines += ["", "Commands:", ""] + [f"- {row['scenario']}/{row['tool']}: `{row['command']}`" for row in rows]
+    lines += [""] + [f"- {note}" for note in notes] + ([""] if notes else [])
+    lines += ["Commands (cwd: the scenario's work directory; untimed steps in parentheses):", ""]
+    for row in rows:
+        untimed_steps = [f"once: `{c}`" for c in row["setup"]] + [f"each run: `{c}`" for c in row["before_each"]]
+        extra = f" ({'; '.join(untimed_steps)})" if untimed_steps else ""
+        lines.append(f"- {row['scenario']}/{row['tool']}: `{row['command']}`{extra}")
     return "\n".join(lines) + "\n"
 
 
 _PLOT = """
 import json, sys
 import matplotlib
+import matplotlib.ticker
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 ratios = json.loads(sys.argv[1]); out = sys.argv[2]
 labels, values = [], []
 for scenario, per_tool in ratios.items():
     for tool, value in per_tool.items():
-        labels.append(f"{scenario}\\nvs {tool}"); values.append(value)
-fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(labels)), 3.5))
-ax.bar(labels, values, color=["#2a7" if v <= 1 else "#c44" for v in values])
+        labels.append(f"{scenario} vs {tool}"); values.append(value)
+fig, ax = plt.subplots(figsize=(max(4, 1.0 * len(labels)), 4.2))
+# Bars grow from 1x (parity), up when pkm is slower, down when it is faster.
+ax.bar(labels, [v - 1 for v in values], bottom=1, color=["#2a7" if v <= 1 else "#c44" for v in values])
 ax.axhline(1.0, color="black", linewidth=0.8)
-ax.set_ylim(0, max(values + [1.0]) * 1.15)
-ax.set_ylabel("pkm time / other tool time (lower is better)")
+# Log scale: 0.2x and 5x are the same distance from 1x, and a 20x bar does not flatten the rest.
+ax.set_yscale("log")
+ax.set_ylim(min(values + [1.0]) / 1.6, max(values + [1.0]) * 1.6)
+ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+ax.set_ylabel("pkm time / other tool time (lower is better)", fontsize=8)
+plt.setp(ax.get_xticklabels(), rotation=35, ha="right", fontsize=8)
 for i, v in enumerate(values):
-    ax.text(i, v, f"{v:.2f}x", ha="center", va="bottom")
+    ax.text(i, v, f"{v:.2f}x", ha="center", va="bottom" if v >= 1 else "top", fontsize=8)
 fig.tight_layout(); fig.savefig(out, dpi=110)
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs (under 5 minutes)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no cold installs (under 5 minutes)")
     parser.add_argument("--out", type=Path, default=Path("bench-out"), help="output directory (default: bench-out)")
     parser.add_argument("--only", action="append", choices=[s.name for s in SCENARIOS], help="run only this scenario")
     parser.add_argument("--tools-dir", type=Path, default=DEFAULT_TOOLS, help="the tool venv (reused)")
@@ -203,26 +200,38 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
-    runs, warmup = (5, 1) if args.quick else (20, 2)
     tools = prepare_tools(args.tools_dir, log=log)
+    load_before = os.getloadavg()[0]
     work = args.out.resolve() / "work"
     rows: list[dict] = []
+    notes = [f"peers: {', '.join(PINS[:2])}; environment added to every command: "
+             + " ".join(f"{k}={v}" for k, v in environment(Path("WORK"))[1].items())]
     for scenario in SCENARIOS:
         if args.only and scenario.name not in args.only:
             continue
         if not scenario.available(tools):
             log(f"{scenario.name}: skipped (pkm does not have this command yet)")
             continue
-        log(f"{scenario.name}: {scenario.description} ({runs} runs each, interleaved)")
+        counts = scenario.quick_runs if args.quick else scenario.runs
+        if counts is None:
+            log(f"{scenario.name}: skipped by --quick (too slow; run without --quick)")
+            notes.append(f"{scenario.name}: skipped by --quick")
+            continue
+        runs, warmup = counts
+        log(f"{scenario.name}: {scenario.description} ({runs} runs each after {warmup} warm-up, interleaved)")
+        notes.append(f"{scenario.name}: {scenario.description}")
         rows += [r.as_json() for r in run_scenario(scenario, tools, work / scenario.name, runs, warmup)]
     shutil.rmtree(work, ignore_errors=True)
+    # The load says how much else ran: on a shared machine it moves numbers between scenarios
+    # (interleaving only evens it out between the tools of one scenario).
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, " \
-              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}, " \
+              f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
-    (args.out / "results.md").write_text(markdown(rows, machine))
+    (args.out / "results.md").write_text(markdown(rows, machine, notes))
     subprocess.run([tools.python, "-c", _PLOT, json.dumps(ratios(rows)), str(args.out / "results.png")], check=True)
-    sys.stdout.write(markdown(rows, machine))
+    sys.stdout.write(markdown(rows, machine, notes))
     return 0
 
 

@@ -24,7 +24,9 @@ def test_quick_startup_run_writes_results(tmp_path):
     assert {row["tool"] for row in rows} == {"pkm", "uv", "pip", "python"}
     for row in rows:
         assert row["scenario"] == "startup"
-        assert set(row) == {"scenario", "tool", "command", "median_s", "min_s", "max_s", "peak_rss_mb", "runs"}
+        assert set(row) == {"scenario", "tool", "command", "setup", "before_each",
+                            "median_s", "min_s", "max_s", "peak_rss_mb", "runs"}
+        assert row["setup"] == [] and row["before_each"] == []
         assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]
         assert row["runs"] == 5 and row["peak_rss_mb"] > 0
     table = (out / "results.md").read_text()

@@ -1,0 +1,236 @@
+"""What the benchmark measures: per scenario, the exact commands of pkm and its peers.
+
+A scenario is data: for each tool, the timed command, the untimed commands run
+once before the warm-up (`setup`), and the untimed commands run before every
+run of that tool (`before_each`, e.g. a fresh venv, or wiping the tool's cache
+for a cold run). Commands run with the work directory as cwd, so they name
+their files relatively; the tools' caches live in it too (see `environment`),
+private to the benchmark. Building the commands touches nothing: run.py runs
+them and writes them, verbatim, next to the numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+__all__ = ["REQUIREMENTS", "SCENARIOS", "Scenario", "Tools", "environment"]
+
+Argv = List[str]
+PerTool = Dict[str, List[Argv]]
+
+# The resolver issue's "large real set": web frameworks, data, tooling, cloud SDK.
+# Every package it resolves to has a wheel for CPython 3.9-3.13 on x86_64 Linux.
+REQUIREMENTS = "flask django fastapi uvicorn sqlalchemy pydantic pandas numpy pytest black httpx jinja2 boto3".split()
+
+# Cache locations, relative to a scenario's work directory.
+PKM_HOME, UV_CACHE, PIP_CACHE = "pkm-home", "uv-cache", "pip-cache"
+
+# Settings of the machine or user that would make the tools see other indexes
+# than PyPI (this machine's pip.conf adds find-links and file:// indexes).
+_SCRUBBED = ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "PIP_NO_CACHE_DIR",
+             "UV_INDEX", "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_NO_CACHE",
+             "UV_OFFLINE", "PKM_INDEX_URL", "PKM_EXTRA_INDEX_URL", "PKM_FIND_LINKS", "PKM_OFFLINE")
+
+
+def environment(work: Path, base: Optional[Dict[str, str]] = None) -> Tuple[Dict[str, str], Dict[str, str]]:
+    """(full environment, the settings the benchmark adds) for commands run in `work`.
+
+    Each tool gets a private cache under `work`, reads no config file, and
+    talks to PyPI only. Certificate settings (PIP_CERT, SSL_CERT_FILE) pass.
+    """
+    added = {"PKM_HOME": str(work / PKM_HOME), "UV_CACHE_DIR": str(work / UV_CACHE),
+             "PIP_CACHE_DIR": str(work / PIP_CACHE), "UV_NO_CONFIG": "1", "PIP_CONFIG_FILE": os.devnull,
+             "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _SCRUBBED}
+    env.update(added)
+    return env, added
+
+
+@dataclass
+class Tools:
+    """The tool venv: pkm, uv and pip as console scripts of one interpreter."""
+
+    venv: Path
+
+    def bin(self, name: str) -> str:
+        return str(self.venv / "bin" / name)
+
+    @property
+    def python(self) -> str:
+        return self.bin("python")
+
+    def has_command(self, *commands: str) -> bool:
+        """Whether this pkm has every one of these subcommands (one `pkm CMD --help` each)."""
+        return all(subprocess.run([self.bin("pkm"), c, "--help"], capture_output=True).returncode == 0
+                   for c in commands)
+
+
+def _none(tools: Tools, work: Path) -> PerTool:
+    return {}
+
+
+@dataclass
+class Scenario:
+    """Commands per tool for one measurement.
+
+    `runs` and `quick_runs` are (timed runs, warm-up rounds); `quick_runs=None`
+    means `--quick` skips the scenario. `files` are written into the work
+    directory before `setup`.
+    """
+
+    name: str
+    description: str
+    commands: Callable[[Tools, Path], Dict[str, Argv]]
+    setup: Callable[[Tools, Path], PerTool] = _none
+    before_each: Callable[[Tools, Path], PerTool] = _none
+    available: Callable[[Tools], bool] = lambda tools: True
+    files: Dict[str, str] = field(default_factory=dict)
+    runs: Tuple[int, int] = (20, 2)
+    quick_runs: Optional[Tuple[int, int]] = (5, 1)
+
+
+def _rm(*paths: str) -> Argv:
+    return ["rm", "-rf", *paths]
+
+
+_REQ_FILES = {"requirements.in": "\n".join(REQUIREMENTS) + "\n"}
+_SET = f"`{' '.join(REQUIREMENTS)}` (from requirements.in)"
+
+
+def _resolve_commands(t: Tools, w: Path) -> Dict[str, Argv]:
+    return {
+        "pkm": [t.bin("pkm"), "resolve", "-q", "-r", "requirements.in"],
+        "uv": [t.bin("uv"), "pip", "compile", "-q", "--python", t.python, "requirements.in"],
+        "pip": [t.bin("pip"), "install", "-q", "--dry-run", "--ignore-installed", "--report", "-",
+                "-r", "requirements.in"],
+    }
+
+
+def _wipe_caches(t: Tools, w: Path) -> PerTool:
+    return {"pkm": [_rm(PKM_HOME)], "uv": [_rm(UV_CACHE)], "pip": [_rm(PIP_CACHE)]}
+
+
+def _install_setup(t: Tools, w: Path) -> PerTool:
+    # The resolution is made once, untimed: pkm's as a pylock.toml, uv's as the
+    # requirements.txt that uv and pip both install (pip cannot write one; its
+    # compile runs twice so that each tool's row says where its input came from).
+    compile_ = [t.bin("uv"), "pip", "compile", "-q", "--python", t.python, "requirements.in", "-o", "requirements.txt"]
+    return {
+        "pkm": [[t.bin("pkm"), "lock", "-q", "-r", "requirements.in", "-o", "pylock.toml"]],
+        "uv": [compile_],
+        "pip": [compile_],
+    }
+
+
+def _fresh_venvs(t: Tools, w: Path) -> PerTool:
+    return {
+        "pkm": [_rm("venv-pkm"), [t.bin("pkm"), "venv", "-q", "venv-pkm"]],
+        "uv": [_rm("venv-uv"), [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"]],
+        "pip": [_rm("venv-pip"), [t.python, "-m", "venv", "--without-pip", "venv-pip"]],
+    }
+
+
+def _fresh_venvs_cold(t: Tools, w: Path) -> PerTool:
+    # The cache goes after the venv is made: making it (untimed) may fill the cache again.
+    caches = _wipe_caches(t, w)
+    return {tool: steps + caches[tool] for tool, steps in _fresh_venvs(t, w).items()}
+
+
+def _install_commands(bytecode: bool) -> Callable[[Tools, Path], Dict[str, Argv]]:
+    def commands(t: Tools, w: Path) -> Dict[str, Argv]:
+        uv = [t.bin("uv"), "pip", "sync", "-q", "--python", "venv-uv/bin/python", "requirements.txt"]
+        pip = [t.bin("pip"), "--python", "venv-pip/bin/python", "install", "-q", "--no-deps", "-r", "requirements.txt"]
+        return {
+            "pkm": [t.bin("pkm"), "sync", "-q", "--lock", "pylock.toml", "--env", "venv-pkm"],
+            "uv": uv + ["--compile-bytecode"] if bytecode else uv,
+            "pip": pip if bytecode else pip + ["--no-compile"],
+        }
+    return commands
+
+
+def _has(*commands: str) -> Callable[[Tools], bool]:
+    return lambda tools: tools.has_command(*commands)
+
+
+SCENARIOS = [
+    Scenario(
+        "startup",
+        "print the version: the cost of starting the tool",
+        lambda t, w: {
+            "pkm": [t.bin("pkm"), "--version"],
+            "uv": [t.bin("uv"), "--version"],
+            "pip": [t.bin("pip"), "--version"],
+            "python": [t.python, "-c", "pass"],
+        },
+    ),
+    Scenario(
+        "venv",
+        "create a virtual environment (no seed packages)",
+        lambda t, w: {
+            "pkm": [t.bin("pkm"), "venv", "venv-pkm"],
+            "uv": [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"],
+            "python": [t.python, "-m", "venv", "--without-pip", "venv-python"],
+        },
+        before_each=lambda t, w: {tool: [_rm(f"venv-{tool}")] for tool in ("pkm", "uv", "python")},
+        available=_has("venv"),
+    ),
+    Scenario(
+        "resolve-warm",
+        f"resolve {_SET} against PyPI for the tool venv's Python; caches filled by the warm-up",
+        _resolve_commands,
+        available=_has("resolve"),
+        files=_REQ_FILES,
+        runs=(10, 1),
+        quick_runs=(3, 1),
+    ),
+    Scenario(
+        "resolve-cold",
+        f"resolve {_SET} against PyPI for the tool venv's Python; each tool's cache wiped before every run",
+        _resolve_commands,
+        before_each=_wipe_caches,
+        available=_has("resolve"),
+        files=_REQ_FILES,
+        runs=(10, 1),
+        quick_runs=(3, 0),
+    ),
+    Scenario(
+        "install-cold",
+        "install the locked set into a fresh venv, each tool's cache wiped before every run "
+        "(pkm compiles bytecode; uv does not; pip --no-compile)",
+        _install_commands(bytecode=False),
+        setup=_install_setup,
+        before_each=_fresh_venvs_cold,
+        available=_has("lock", "sync", "venv"),
+        files=_REQ_FILES,
+        runs=(5, 1),
+        quick_runs=None,
+    ),
+    Scenario(
+        "install-warm",
+        "install the locked set into a fresh venv, caches filled by the warm-up "
+        "(pkm links .pyc from its store; uv without bytecode; pip --no-compile)",
+        _install_commands(bytecode=False),
+        setup=_install_setup,
+        before_each=_fresh_venvs,
+        available=_has("lock", "sync", "venv"),
+        files=_REQ_FILES,
+        runs=(5, 1),
+        quick_runs=(2, 1),
+    ),
+    Scenario(
+        "install-warm-bytecode",
+        "install the locked set into a fresh venv, ready to import: every tool leaves .pyc files "
+        "(uv --compile-bytecode, pip's default compile); caches filled by the warm-up",
+        _install_commands(bytecode=True),
+        setup=_install_setup,
+        before_each=_fresh_venvs,
+        available=_has("lock", "sync", "venv"),
+        files=_REQ_FILES,
+        runs=(5, 1),
+        quick_runs=(1, 1),  # its slowest round is ~45 s: --quick stays under 5 minutes
+    ),
+]
