@@ -49,15 +49,21 @@ def install_layout(
         return written
 
     items = layout.items
+    prepare = getattr(destination, "prepare_dirs", None)
+    if prepare is not None:  # every directory made once, parents first, before the files
+        prepare([destination.target(layout.name, item) for item in items])
     if jobs is None:
         jobs = min(8, (os.cpu_count() or 1) * 2) if len(items) >= _PARALLEL_THRESHOLD else 1
     if jobs <= 1:
         written = [write(item) for item in items]
     else:
+        # A few chunks, not a future per file: per-file submits cost more than a hard link.
+        size = -(-len(items) // (jobs * 4))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pkm-install") as pool:
-            futures = [pool.submit(write, item) for item in items]
+            futures = [pool.submit(lambda chunk: [write(item) for item in chunk], chunk) for chunk in chunks]
             try:
-                written = [future.result() for future in futures]
+                written = [w for future in futures for w in future.result()]
             except BaseException:
                 # Stop queued writes; leaving the `with` waits for running ones, so a
                 # rollback that follows never races a writer.

@@ -2,15 +2,21 @@
 
 Layout, under the environment's prefix:
 
-    .pkm-journal/journal.json   {"version": 1, "state": "applying"|"committed", "steps": [...]}
+    .pkm-journal/journal.jsonl  one JSON record per line, appended and fsynced:
+                                {"version": 2, "state": "applying"}   (the first line)
+                                {"step": {...}}                       (a step, before it starts)
+                                {"state": "committed"} / {"state": "applying"}
+                                {"undone": 1}                         (the last step was undone)
     .pkm-journal/backup/<n>     every file a step replaced or removed, moved here (same filesystem)
 
-A step is journaled (temp file, fsync, rename, fsync of the directory) before it touches the
-environment, naming every path it will create, every file it will move away and the
-directories it will create. Undoing a step deletes what it created (unless that path's
-original was never moved away), moves the backups back and removes its new directories; the
-journal is rewritten after each undone step, so an interrupted rollback resumes correctly.
-Payload files are not fsynced: the journal protects against a killed process, not power loss.
+A step is journaled (appended and fsynced) before it touches the environment, naming every
+path it will create, every file it will move away and the directories it will create.
+Appending keeps the cost of a plan linear in its steps (the whole journal is never
+rewritten); a line cut short by a kill is the last one and is ignored: its step never
+began. Undoing a step deletes what it created (unless that path's original was never moved
+away), moves the backups back and removes its new directories, then appends "undone", so an
+interrupted rollback resumes correctly. Payload files are not fsynced: the journal protects
+against a killed process, not power loss.
 """
 
 from __future__ import annotations
@@ -22,10 +28,16 @@ from pathlib import Path
 
 from pkm.errors import PkmError
 
-__all__ = ["Journal", "JOURNAL_DIR"]
+__all__ = ["Journal", "JOURNAL_DIR", "JOURNAL_FILE"]
 
 JOURNAL_DIR = ".pkm-journal"
-_VERSION = 1
+JOURNAL_FILE = "journal.jsonl"
+_VERSION = 2
+
+
+def _unreadable(directory: Path, why: str) -> PkmError:
+    return PkmError(f"the install journal in {directory} is unreadable", why=why,
+                    hint="the environment may be half-changed; recreate it (pkm venv) and reinstall")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -44,6 +56,7 @@ class Journal:
         self.dir = self.prefix / JOURNAL_DIR
         self.backup_dir = self.dir / "backup"
         self.data = data
+        self._base = os.path.join(os.path.normpath(self.prefix), "")
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -51,7 +64,8 @@ class Journal:
     def create(cls, prefix: Path) -> "Journal":
         journal = cls(prefix, {"version": _VERSION, "state": "applying", "steps": [], "next_backup": 0})
         journal.backup_dir.mkdir(parents=True)
-        journal._save()
+        journal._save({"version": _VERSION, "state": "applying"})
+        _fsync_dir(journal.dir)
         return journal
 
     @classmethod
@@ -62,32 +76,53 @@ class Journal:
         if not directory.exists():
             return None
         try:
-            data = json.loads((directory / "journal.json").read_text(encoding="utf-8"))
+            lines = (directory / JOURNAL_FILE).read_text(encoding="utf-8").split("\n")
         except FileNotFoundError:
             shutil.rmtree(directory)
             return None
         except (ValueError, OSError) as exc:
-            raise PkmError(
-                f"the install journal in {directory} is unreadable",
-                why=str(exc),
-                hint="the environment may be half-changed; recreate it (pkm venv) and reinstall",
-            ) from None
-        if data.get("version") != _VERSION:
-            raise PkmError(f"the install journal in {directory} has unknown version {data.get('version')!r}", hint="recover it with the pkm version that wrote it")
+            raise _unreadable(directory, str(exc)) from None
+        records = []
+        for number, line in enumerate(lines):
+            if not line:
+                continue
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                if number == len(lines) - 1:  # cut short by a kill: that record's step never began
+                    break
+                raise _unreadable(directory, f"line {number + 1} is not JSON") from None
+        if not records:
+            shutil.rmtree(directory)
+            return None
+        if records[0].get("version") != _VERSION:
+            raise PkmError(f"the install journal in {directory} has unknown version {records[0].get('version')!r}",
+                           hint="recover it with the pkm version that wrote it")
+        data: dict = {"version": _VERSION, "state": "applying", "steps": [], "next_backup": 0}
+        for record in records:
+            if "step" in record:
+                data["steps"].append(record["step"])
+            elif "undone" in record:
+                data["steps"].pop()
+            elif "state" in record:
+                data["state"] = record["state"]
+        backups = [int(b) for step in data["steps"] for _, b in step.get("moved", ()) if str(b).isdigit()]
+        data["next_backup"] = max(backups, default=-1) + 1
         return cls(prefix, data)
 
-    def _save(self) -> None:
-        tmp = self.dir / "journal.json.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.data, f)
+    def _save(self, record: dict) -> None:
+        """Append one record durably (the journal's only kind of write)."""
+        with open(self.dir / JOURNAL_FILE, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, separators=(",", ":")) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, self.dir / "journal.json")
-        _fsync_dir(self.dir)
 
     # -- recording -------------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
+        text = os.fspath(path)
+        if text.startswith(self._base) and "/." not in text:  # the common case, without normpath
+            return text[len(self._base):].replace(os.sep, "/")
         return os.path.relpath(path, self.prefix).replace(os.sep, "/")
 
     def abs(self, rel: str) -> Path:
@@ -100,8 +135,8 @@ class Journal:
 
     def add_step(self, step: dict) -> None:
         """Record a step before any of it is done (write-ahead)."""
+        self._save({"step": step})
         self.data["steps"].append(step)
-        self._save()
 
     def move_to_backup(self, rel: str, backup: str) -> None:
         os.rename(self.abs(rel), self.backup_dir / backup)
@@ -110,15 +145,15 @@ class Journal:
 
     def commit(self) -> None:
         """The point of no return: after this, recovery rolls forward (cleans up) instead of back."""
+        self._save({"state": "committed"})
         self.data["state"] = "committed"
-        self._save()
 
     def finish(self, prune) -> None:
         """Drop the backups and the journal. `prune(paths)` removes directories a removal emptied."""
         shutil.rmtree(self.backup_dir, ignore_errors=True)
         moved = [self.abs(orig) for step in self.data["steps"] if step["op"] == "remove" for orig, _ in step["moved"]]
         prune([p for p in moved if not os.path.lexists(p)])
-        os.unlink(self.dir / "journal.json")
+        os.unlink(self.dir / JOURNAL_FILE)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def rollback(self) -> None:
@@ -127,12 +162,12 @@ class Journal:
         if self.data["state"] != "applying":
             # An interrupt may land just after commit was written; from here on, a
             # crash must resume this rollback, not roll forward.
+            self._save({"state": "applying"})
             self.data["state"] = "applying"
-            self._save()
         while steps:
             self._undo(steps[-1])
+            self._save({"undone": 1})
             steps.pop()
-            self._save()
         shutil.rmtree(self.dir)
 
     def _undo(self, step: dict) -> None:

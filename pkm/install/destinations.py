@@ -36,6 +36,22 @@ class Written:
 class WheelDestination(Protocol):
     def target(self, dist_name: str, item: Item) -> Path:
         """The absolute path `item` is written to (nothing is touched)."""
+    def prepare_dirs(self, paths: Iterable[Path]) -> None:
+        """Make the parent directories of `paths`, each with one mkdir (parents first; on some
+        filesystems a mkdir costs more than the hard link of a file into it)."""
+        wanted = {path.parent for path in paths} - self._made
+        missing = set()
+        for directory in wanted:
+            while directory not in self._made and directory not in missing and not directory.is_dir():
+                missing.add(directory)
+                directory = directory.parent
+        for directory in sorted(missing, key=lambda d: len(d.parts)):
+            try:
+                os.mkdir(directory)
+            except FileExistsError:
+                pass
+        self._made |= wanted | missing
+
     def write(self, dist_name: str, item: Item, source) -> Written:
         """Write one item, replacing (never writing through) whatever is at its target."""
     def write_record(self, record_path: Path, written: Iterable[Written]) -> Written:
@@ -67,6 +83,7 @@ class SchemeDestination:
         self.scheme = dict(scheme)
         self.interpreter = interpreter
         self.link_mode = link_mode
+        self._made: set = set()  # directories known to exist: one mkdir per directory, not per file
 
     def _root(self, dist_name: str, scheme: str) -> Path:
         if scheme == "headers" and "headers" not in self.scheme:
@@ -75,14 +92,35 @@ class SchemeDestination:
 
     def target(self, dist_name: str, item: Item) -> Path:
         root = self._root(dist_name, item.scheme)
-        path = root.joinpath(*item.path.split("/"))
-        if not _inside(path, root) or path == root:  # names are checked already; this is the last line of defence
+        parts = item.path.split("/")
+        # Names are checked already; this is the last line of defence, by parts (no normpath per file):
+        # without empty, `.` or `..` parts (and no absolute start), the path cannot leave `root`.
+        if not item.path or any(part in ("", ".", "..") for part in parts) or "\\" in item.path:
             raise PkmError(f"refusing to write {item.path!r} outside {root}", hint="the wheel is malicious; do not install it")
-        return path
+        return root.joinpath(*parts)
+
+    def prepare_dirs(self, paths: Iterable[Path]) -> None:
+        """Make the parent directories of `paths`, each with one mkdir (parents first; on some
+        filesystems a mkdir costs more than the hard link of a file into it)."""
+        wanted = {path.parent for path in paths} - self._made
+        missing = set()
+        for directory in wanted:
+            while directory not in self._made and directory not in missing and not directory.is_dir():
+                missing.add(directory)
+                directory = directory.parent
+        for directory in sorted(missing, key=lambda d: len(d.parts)):
+            try:
+                os.mkdir(directory)
+            except FileExistsError:
+                pass
+        self._made |= wanted | missing
 
     def write(self, dist_name: str, item: Item, source) -> Written:
         path = self.target(dist_name, item)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        parent = path.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
         if os.path.lexists(path):
             # Unlink first: writing through a hard link would change the store's copy.
             os.unlink(path)

@@ -243,13 +243,18 @@ def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -
         except OSError as exc:
             raise PkmError(f"cannot read {step.source.label}", why=f"{exc.strerror or exc} ({exc.filename})",
                            hint="the file or store entry may be damaged; run `pkm store verify`") from exc
+        base = os.path.join(os.path.normpath(prefix), "")
         for target in layout_targets(layout, destination):
-            if not _inside(target, prefix):
+            text = os.fspath(target)
+            rest = text[len(base):] if text.startswith(base) and "/." not in text else None
+            if rest is None and _inside(target, prefix):  # not plainly under the prefix: normalize to be sure
+                rest = os.path.relpath(os.path.normpath(text), prefix)
+            if rest is None:
                 raise PkmError(
                     f"cannot install {step.source.label}: {target} is outside the environment {prefix}",
                     hint="check the environment's scheme paths",
                 )
-            if _inside(target, prefix / JOURNAL_DIR) or _inside(target, prefix / LOCK_FILE):
+            if rest.split(os.sep, 1)[0] in (JOURNAL_DIR, LOCK_FILE):
                 raise PkmError(
                     f"refusing to install {step.source.label}: it writes into pkm's journal ({target})",
                     hint="the wheel is damaged or malicious; do not install it",
@@ -309,11 +314,14 @@ def _install(journal: Journal, layout, source, destination, jobs, on_file) -> In
     created = [journal.rel(t) for t in targets]
     moved = [(rel, journal.new_backup()) for rel, t in zip(created, targets) if os.path.lexists(t)]
     new_dirs = set()
+    seen = set()  # parents already looked at: one stat per directory, not per file
     for target in targets:
         parent = target.parent
-        while not parent.exists() and _inside(parent, journal.prefix):
+        while parent not in seen and not parent.exists() and _inside(parent, journal.prefix):
+            seen.add(parent)
             new_dirs.add(journal.rel(parent))
             parent = parent.parent
+        seen.add(parent)
     journal.add_step({"op": "install", "name": layout.name, "created": created, "moved": moved, "dirs": sorted(new_dirs)})
     for rel, backup in moved:
         journal.move_to_backup(rel, backup)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pkm.errors import NotFoundError, PkmError
+from pkm.install._journal import Journal
 from pkm.install import Install, Remove, Upgrade, WheelFile, apply, find_distribution, recover
 
 CHILD = r'''
@@ -42,9 +43,9 @@ def on_file(path):
 # ("save", n), or just before the cleanup that follows the commit ("finish", 1).
 real_save, real_finish = Journal._save, Journal.finish
 
-def save(self):
+def save(self, record):
     global saves
-    real_save(self)
+    real_save(self, record)
     saves += 1
     if cfg["kill_in"] == "save" and saves == cfg["kill_at"]:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -206,7 +207,7 @@ def test_kill_9_at_every_journal_write_recovers_to_old_or_new(scenario, tmp_path
         _reset(env, pristine)
         code, out, err = _run_child(tmp_path, env, plan, kill_in=kill_in, kill_at=kill_at, tools=tools)
         assert code == -signal.SIGKILL, (kill_in, kill_at, err)  # the kill landed where it was aimed
-        assert (env.prefix / ".pkm-journal" / "journal.json").exists()
+        assert (env.prefix / ".pkm-journal" / "journal.jsonl").exists()
         recover(env)
         state = tools.snapshot(env.prefix)
         assert state in (old, new), f"mixed state after a kill at {kill_in} {kill_at}"
@@ -235,7 +236,7 @@ def test_a_crash_after_commit_is_rolled_forward(scenario, tools, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(_journal.Journal, "finish", lambda self, prune: None)  # "killed" right after commit
         apply(_python_plan(plan), env)
-    assert (env.prefix / ".pkm-journal" / "journal.json").exists()
+    assert (env.prefix / ".pkm-journal" / "journal.jsonl").exists()
     assert recover(env) is False
     assert tools.snapshot(env.prefix) == new
 
@@ -347,3 +348,20 @@ def test_a_distribution_is_found_by_its_whole_name(venv, dists):
         apply([Remove("foo")], venv)
     assert apply([Remove("foo_bar")], venv).removed == [("foo-bar", "1.0")]
     assert not (site / "foo_bar").exists()
+
+
+def test_a_record_cut_short_by_a_kill_is_ignored_and_a_damaged_one_is_an_error(tmp_path):
+    journal = Journal.create(tmp_path)
+    (tmp_path / "new.txt").write_text("x")
+    journal.add_step({"op": "install", "name": "a", "created": ["new.txt"], "moved": [], "dirs": []})
+    with open(tmp_path / ".pkm-journal" / "journal.jsonl", "a") as f:
+        f.write('{"step": {"op": "install", "name": "b", "crea')  # the kill landed mid-append
+    loaded = Journal.load(tmp_path)
+    assert [step["name"] for step in loaded.data["steps"]] == ["a"] and loaded.data["state"] == "applying"
+    loaded.rollback()
+    assert not (tmp_path / "new.txt").exists() and not (tmp_path / ".pkm-journal").exists()
+    journal = Journal.create(tmp_path)
+    with open(tmp_path / ".pkm-journal" / "journal.jsonl", "a") as f:
+        f.write('garbage\n{"state": "committed"}\n')
+    with pytest.raises(PkmError, match="is unreadable"):
+        Journal.load(tmp_path)
