@@ -33,7 +33,8 @@ RULES = {
     "pkm.env": Rule(pkm=frozenset(), third_party=WITH_RUNTIME),
     "pkm.backend": Rule(pkm=frozenset(), shared=False, third_party=frozenset({"packaging", "tomli"})),
     "pkm.project": Rule(pkm=frozenset(), third_party=WITH_RUNTIME),
-    "pkm.build": Rule(pkm=frozenset({"pkm.env", "pkm.store", "pkm.http"}), third_party=WITH_RUNTIME),
+    # pkm.backend: a project asking for pkm's own backend is built in-process by the running pkm.
+    "pkm.build": Rule(pkm=frozenset({"pkm.env", "pkm.store", "pkm.http", "pkm.backend"}), third_party=WITH_RUNTIME),
     "pkm.publish": Rule(pkm=frozenset({"pkm.http"})),
 }
 

@@ -1,0 +1,173 @@
+"""Build an sdist and a wheel of a project (PEP 517), each in an isolated build environment.
+
+By default the sdist is built first and the wheel is built FROM that sdist (as `python -m build`
+does), so what the wheel holds is what users of the sdist will get. `--sdist` or `--wheel` builds
+only that (`--wheel` alone builds straight from the source tree). Given an sdist (.tar.gz or .zip),
+its wheel is built. Build requirements are resolved from the configured index, kept in the store
+and reused; wheels built from an sdist are cached by the sdist's sha256, so building the same
+sdist again takes no time. Projects using pkm's own backend are built by the running pkm directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Tuple
+
+from pkm.cli._context import Context
+from pkm.cli._options import add_index_options
+from pkm.errors import PkmError, UsageError
+
+__all__ = ["add_arguments", "run", "IndexProvisioner", "parse_config_settings"]
+
+_SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", nargs="?", default=".", metavar="PATH|SDIST",
+                        help="the project folder (default: the current one), or an sdist to build a wheel from")
+    parser.add_argument("--sdist", action="store_true", help="build the sdist only")
+    parser.add_argument("--wheel", action="store_true",
+                        help="build the wheel only (from the source tree; from the sdist when given one)")
+    parser.add_argument("-o", "--out-dir", type=Path, metavar="DIR",
+                        help="where to write the files (default: PATH/dist, or the sdist's own folder)")
+    parser.add_argument("-C", "--config-setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config setting passed to the backend (repeatable; a key given twice gets a list)")
+    add_index_options(parser)
+
+
+def parse_config_settings(values: Sequence[str]) -> Dict[str, Any]:
+    """`["a=1", "b", "a=2"]` -> `{"a": ["1", "2"], "b": ""}` (as pypa/build passes them)."""
+    settings: Dict[str, Any] = {}
+    for value in values:
+        key, _, setting = value.partition("=")
+        if not key:
+            raise UsageError(f"invalid config setting {value!r}",
+                             hint="write -C KEY=VALUE, e.g. -C editable-mode=strict")
+        if key in settings:
+            before = settings[key]
+            settings[key] = (before if isinstance(before, list) else [before]) + [setting]
+        else:
+            settings[key] = setting
+    return settings
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class IndexProvisioner:
+    """`pkm.build.Provisioner` over pkm's resolver and the configured index: build requirements ->
+    pins -> store trees. An sdist-only build requirement is built by `frontend` (its cache first),
+    with the chain passed on, so a build-dependency cycle is reported instead of recursing."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.frontend: Any = None  # set once the Frontend that uses this provisioner exists
+
+    def provision(self, requirements: Sequence[Any], interpreter: Any, chain: Tuple[str, ...]) -> List[Path]:
+        from pkm.cli._materialize import _prepare_trees
+        from pkm.cli._resolve import explained, to_pins
+        from pkm.resolver import NoResolution, Options, Target, resolve
+
+        if not requirements:
+            return []
+        store, console = self.ctx.store(), self.ctx.console
+        try:
+            resolution = resolve(list(requirements), self.ctx.index(), Target.from_interpreter(interpreter),
+                                 Options(tmp_dir=self.ctx.tmp_dir()))
+        except NoResolution as error:
+            failure = explained(error)
+            raise PkmError(f"cannot set up the build environment of {chain[-1] if chain else 'the project'}: "
+                           f"its build requirements cannot be resolved", why=failure.why, hint=failure.hint) from None
+        pins = to_pins(resolution)
+        wheels = [pin for pin in pins if pin.is_wheel]
+        digests = dict(_prepare_trees(wheels, store, self.ctx.http(), console, interpreter)) if wheels else {}
+        by_name = {p.name: p for p in resolution.packages}
+        for pin in pins:
+            if not pin.is_wheel:
+                digests[pin.name] = self._built(by_name[pin.name].artifact, pin, chain)
+        return [store.tree_path(digests[pin.name]) for pin in pins]
+
+    def _built(self, artifact: Any, pin: Any, chain: Tuple[str, ...]) -> str:
+        """The sha256 of the wheel built from this sdist pin, its tree in the store."""
+        import tempfile
+
+        store = self.ctx.store()
+        folder = Path(tempfile.mkdtemp(prefix="build-req-", dir=str(store.tmp)))
+        try:
+            sdist = self.ctx.index().fetch_artifact(artifact, folder)
+            wheel = self.frontend.wheel_from_sdist(Path(sdist), pin.sha256 or _sha256(Path(sdist)), chain=chain)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        digest = _sha256(wheel)
+        store.add_blob(wheel, digest)
+        store.add_tree(store.blob_path(digest), digest, filename=wheel.name)
+        return digest
+
+
+def frontend_for(ctx: Context) -> Any:
+    """A `pkm.build.Frontend` for the interpreter running pkm, provisioning from ctx's index."""
+    from pkm.build import Frontend
+    from pkm.env import probe
+
+    interpreter = probe(sys.executable, cache_dir=ctx.settings.home / "interpreters-v1")
+    provisioner = IndexProvisioner(ctx)
+    frontend = Frontend(ctx.store(), interpreter, provisioner, on_event=ctx.console.info)
+    provisioner.frontend = frontend
+    return frontend
+
+
+def _deliver(wheel: Path, out_dir: Path) -> Path:
+    """Copy a cached wheel into the output folder (the cache keeps its read-only copy)."""
+    target = out_dir / wheel.name
+    if target.exists() or target.is_symlink():
+        target.unlink()
+    shutil.copyfile(wheel, target)
+    return target
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    source = Path(args.source)
+    config = parse_config_settings(args.config_setting)
+    is_sdist = source.name.endswith(_SDIST_SUFFIXES)
+    if is_sdist and not source.is_file():
+        raise UsageError(f"no sdist at {source}", hint="pass an existing .tar.gz, or a project folder")
+    if not is_sdist and not source.is_dir():
+        raise UsageError(f"{source} is neither a project folder nor an sdist (.tar.gz)",
+                         hint="pass the folder holding pyproject.toml, or an sdist file")
+    if is_sdist and args.sdist:
+        raise UsageError("--sdist cannot build from an sdist", hint=f"drop --sdist to build the wheel of {source.name}")
+    out_dir = (args.out_dir or (source.parent if is_sdist else source / "dist")).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frontend = frontend_for(ctx)
+    built: List[Tuple[str, Path]] = []
+    if is_sdist:
+        wheel = frontend.wheel_from_sdist(source.resolve(), _sha256(source), config)
+        built.append(("wheel", _deliver(wheel, out_dir)))
+    else:
+        kinds = ["sdist", "wheel"] if args.sdist == args.wheel else ["sdist"] if args.sdist else ["wheel"]
+        if kinds == ["sdist", "wheel"]:
+            sdist = frontend.build(source, "sdist", out_dir, config)
+            built.append(("sdist", sdist))
+            wheel = frontend.wheel_from_sdist(sdist, _sha256(sdist), config)
+            built.append(("wheel", _deliver(wheel, out_dir)))
+        else:
+            built.append((kinds[0], frontend.build(source, kinds[0], out_dir, config)))
+    lines = [f"Built {_shown(path)}" for _, path in built]
+    data = [{"kind": kind, "file": str(path), "sha256": _sha256(path)} for kind, path in built]
+    ctx.console.result("\n".join(lines), data=data)
+    return 0
+
+
+def _shown(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative

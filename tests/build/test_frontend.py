@@ -1,0 +1,160 @@
+"""The frontend with in-tree toy backends: hook calls, config settings, failures, build envs, the wheel cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.utils import canonicalize_name
+
+from pkm.build import BuildCycleError, BuildFailed, Frontend
+from pkm.errors import HashMismatchError, InputFileError
+from pkm.store import Store
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class WheelsProvisioner:
+    """A Provisioner over local wheels by project name: no resolver, no network; records its calls."""
+
+    def __init__(self, store, wheels=None):
+        self.store = store
+        self.wheels = {canonicalize_name(k): v for k, v in (wheels or {}).items()}
+        self.calls = []
+
+    def provision(self, requirements, interpreter, chain):
+        self.calls.append(([str(r) for r in requirements], chain))
+        trees = []
+        for requirement in requirements:
+            wheel = self.wheels[canonicalize_name(requirement.name)]
+            digest = _sha(wheel)
+            self.store.add_blob(wheel, digest)
+            trees.append(self.store.add_tree(self.store.blob_path(digest), digest))
+        return trees
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "home")
+
+
+@pytest.fixture
+def frontend(store, python_interpreter, dists):
+    helper = dists.wheel("helper", "1.0", files={"helper/__init__.py": "VALUE = 42\n"})
+    return Frontend(store, python_interpreter, WheelsProvisioner(store, {"helper": helper}))
+
+
+def _members(wheel: Path) -> dict:
+    with zipfile.ZipFile(wheel) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def test_a_wheel_is_built_by_the_in_tree_backend_with_its_config_settings(frontend, toy_project, tmp_path):
+    wheel = frontend.build(toy_project("alpha"), "wheel", tmp_path / "dist", {"mode": "fast", "flag": ["a", "b"]})
+    assert wheel == tmp_path / "dist" / "alpha-1.0-py3-none-any.whl"
+    assert json.loads(_members(wheel)["alpha/settings.json"]) == {"flag": ["a", "b"], "mode": "fast"}
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [wheel.name]  # no staging left behind
+
+
+def test_an_sdist_is_built_and_a_wheel_from_it(frontend, toy_project, tmp_path):
+    sdist = frontend.build(toy_project("alpha"), "sdist", tmp_path / "dist")
+    assert sdist.name == "alpha-1.0.tar.gz"
+    wheel = frontend.build_from_sdist(sdist, "wheel", tmp_path / "wheels")
+    assert "alpha/__init__.py" in _members(wheel)
+
+
+def test_a_failing_backend_shows_the_last_lines_and_the_log(frontend, toy_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOY_FAIL", "1")
+    with pytest.raises(BuildFailed) as caught:
+        frontend.build(toy_project("alpha"), "wheel", tmp_path / "dist")
+    error = caught.value
+    assert error.what == "building alpha failed: build_wheel failed: RuntimeError: the toy backend failed on purpose"
+    assert "last lines of the build output:" in error.why
+    assert "toy output line 30" in error.why
+    assert "toy output line 1\n" not in error.why  # only the tail is shown ...
+    assert f"full build log: {error.log}" in error.why
+    assert "toy output line 1\n" in error.log.read_text()  # ... the log has everything
+    assert error.exit_code == 1
+    assert list((tmp_path / "dist").iterdir()) == []
+
+
+def test_the_log_of_a_successful_build_is_removed(frontend, toy_project, tmp_path, store):
+    frontend.build(toy_project("alpha"), "wheel", tmp_path / "dist")
+    assert list((store.root / "build-logs-v1").iterdir()) == []
+
+
+def test_a_backend_that_cannot_be_imported_is_reported(frontend, toy_project, tmp_path):
+    project = toy_project("alpha")
+    (project / "_backend" / "toy_backend.py").write_text("raise ImportError('no such thing')\n")
+    with pytest.raises(BuildFailed, match="cannot be imported") as caught:
+        frontend.build(project, "wheel", tmp_path / "dist")
+    assert "no such thing" in caught.value.why
+
+
+def test_backend_path_out_of_the_tree_is_refused(frontend, toy_project, tmp_path):
+    project = toy_project("alpha")
+    text = (project / "pyproject.toml").read_text().replace('["_backend"]', '["../elsewhere"]')
+    (project / "pyproject.toml").write_text(text)
+    with pytest.raises(InputFileError, match="leaves the source tree"):
+        frontend.build(project, "wheel", tmp_path / "dist")
+
+
+def test_build_requirements_are_importable_from_the_store_and_the_env_is_reused(
+        frontend, toy_project, tmp_path, store, monkeypatch):
+    monkeypatch.setenv("TOY_IMPORT", "helper")
+    first = frontend.build(toy_project("alpha", requires=["helper"]), "wheel", tmp_path / "one")
+    where = _members(first)["alpha/imported.txt"].decode()
+    assert where.startswith(str(store.root / "trees"))  # imported in place: nothing was copied
+    frontend.build(toy_project("beta", requires=["helper"]), "wheel", tmp_path / "two")
+    envs = list((store.root / "build-envs-v1").iterdir())
+    assert len(envs) == 1  # the same resolved set: one environment
+    assert any(root.kind == "build-env" and Path(root.path) == envs[0] for root in store.roots())
+
+
+def test_get_requires_for_build_wheel_extends_the_environment(frontend, toy_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOY_IMPORT", "helper")
+    wheel = frontend.build(toy_project("alpha", extra_requires=["helper>=1"]), "wheel", tmp_path / "dist")
+    assert _members(wheel)["alpha/imported.txt"]
+    assert [call[0] for call in frontend.envs.provisioner.calls] == [[], ["helper>=1"]]
+
+
+def test_a_project_needed_to_build_itself_is_a_cycle(frontend, toy_project, tmp_path):
+    with pytest.raises(BuildCycleError) as caught:
+        frontend.build(toy_project("alpha"), "wheel", tmp_path / "dist", chain=("alpha", "beta"))
+    assert caught.value.what == "alpha is already being built for: beta -> alpha"
+    assert "alpha -> beta -> alpha" in caught.value.why
+
+
+def test_wheels_built_from_an_sdist_are_cached(frontend, toy_sdist, tmp_path, monkeypatch):
+    counter = tmp_path / "count"
+    monkeypatch.setenv("TOY_COUNT", str(counter))
+    sdist = toy_sdist("alpha")
+    first = frontend.wheel_from_sdist(sdist, _sha(sdist))
+    second = frontend.wheel_from_sdist(sdist, _sha(sdist))
+    assert first == second and first.is_file()
+    assert counter.read_text() == "alpha\n"  # built once
+    other = frontend.wheel_from_sdist(sdist, _sha(sdist), {"opt": "1"})  # other settings: another entry
+    assert other != first and counter.read_text() == "alpha\nalpha\n"
+    assert json.loads(_members(other)["alpha/settings.json"]) == {"opt": "1"}
+
+
+def test_an_sdist_that_does_not_match_its_hash_is_not_built(frontend, toy_sdist):
+    sdist = toy_sdist("alpha")
+    with pytest.raises(HashMismatchError):
+        frontend.wheel_from_sdist(sdist, "0" * 64)
+
+
+def test_a_project_on_pkms_own_backend_is_built_in_process(frontend, tmp_path):
+    project = tmp_path / "demo"
+    (project / "demo").mkdir(parents=True)
+    (project / "demo" / "__init__.py").write_text("")
+    (project / "pyproject.toml").write_text('[build-system]\nrequires = ["pkm-tool"]\nbuild-backend = "pkm.backend"\n'
+                                            '\n[project]\nname = "demo"\nversion = "1.0"\n')
+    wheel = frontend.build(project, "wheel", tmp_path / "dist")
+    assert "demo/__init__.py" in _members(wheel)
+    assert frontend.envs.provisioner.calls == []  # no build environment was needed
