@@ -13,6 +13,9 @@ __all__ = ["COMMANDS", "main"]
 
 # name -> (module, summary). Keep in the order `pkm --help` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "new": ("pkm.cli.new", "Create a new project (pyproject.toml, package, test)"),
+    "add": ("pkm.cli.add", "Add requirements to the project (or a script), re-lock and sync"),
+    "remove": ("pkm.cli.remove", "Remove requirements from the project (or a script), re-lock and sync"),
     "run": ("pkm.cli.run", "Run a script or command with its dependencies, no install step"),
     "x": ("pkm.cli.x", "Run a package's console script from the store (like uvx)"),
     "index": ("pkm.cli.index", "Query a package index (available versions)"),
@@ -25,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("pkm.cli.sync", "Make a virtual environment match a lock exactly"),
     "venv": ("pkm.cli.venv", "Create a virtual environment (fast, no pip inside)"),
     "python": ("pkm.cli.python", "Find the Python interpreters pkm can use (list, find)"),
+    "build": ("pkm.cli.build", "Build sdists and wheels (PEP 517), in isolated environments"),
     "publish": ("pkm.cli.publish", "Upload distributions to a package index"),
     "store": ("pkm.cli.store", "Inspect and maintain the store (path, info, verify, gc)"),
     "config": ("pkm.cli.config", "Show the effective settings and where each comes from"),

@@ -3,6 +3,7 @@
     pkm install rich 'httpx[http2]>=0.27'
     pkm install -r requirements.txt -c constraints.txt
     pkm install --no-deps rich==14.0.0             (only the packages named)
+    pkm install -e .                               (the project here, editable, with its dependencies)
     pkm install --lock pylock.toml            (what the lock pins; extras in the env are kept)
 
 Wheels are fetched once into the store (sha256-verified), unpacked there with
@@ -36,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="FILE", help="limit versions with the constraints in FILE (repeatable)")
     parser.add_argument("--lock", type=Path, metavar="FILE",
                         help="install what this PEP 751 lock pins (only the REQs named, if any)")
+    parser.add_argument("-e", "--editable", action="append", default=[], type=Path, metavar="PATH",
+                        help="install the project at PATH editable (PEP 660), with its dependencies (repeatable)")
     add_env_option(parser)
     parser.add_argument("--no-deps", action="store_true",
                         help="install only the packages named, not their dependencies")
@@ -209,16 +212,39 @@ def _index_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Co
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from packaging.utils import canonicalize_name
-
-    from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
+    from pkm.cli._materialize import now
     from pkm.cli._target import open_target
 
     start = now()
     entries, constraints = _read_inputs(args)  # every input checked before the environment is touched
-    if not entries and args.lock is None:
-        raise UsageError("nothing to install", hint="name packages (`pkm install rich`), or pass -r FILE or --lock FILE")
+    if not entries and args.lock is None and not args.editable:
+        raise UsageError("nothing to install", hint="name packages (`pkm install rich`), or pass -r FILE, "
+                                                    "--lock FILE or -e PATH")
     target = open_target(args.env, ctx.settings.home, args=args)
+    if args.editable:
+        import shutil
+        import tempfile
+
+        scratch = Path(tempfile.mkdtemp(prefix="editable-", dir=str(ctx.tmp_dir())))
+        try:
+            return _install(args, ctx, start, entries, constraints, target, _build_editables(args, ctx, scratch))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return _install(args, ctx, start, entries, constraints, target, [])
+
+
+def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List[Any], constraints: List[Any],
+             target: Any, editables: List[tuple]) -> int:
+    from packaging.utils import canonicalize_name
+
+    from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
+
+    own = {name for name, _, _ in editables}
+    if not args.no_deps:
+        from pkm.cli._requirements import Entry
+
+        entries += [Entry(r, (), f"<-e {root}>", 0) for _, root, wheel in editables
+                    for r in _wheel_requirements(wheel) if canonicalize_name(r.name) not in own]
     markers = target.interpreter.markers()
     if args.lock is not None:
         pins = lock_pins(args.lock, target)
@@ -237,15 +263,47 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                              hint="drop --no-deps (the URL's archive is installed with its dependencies)")
         pins = (_index_pins if args.no_deps else _resolved_pins)(entries, constraints, target, ctx, args)
     changes = plan_changes(pins, target.installed(), exact=False, reinstall=args.reinstall)
-    if changes.empty:
+    extra = [f" + {name} (editable: {root})" for name, root, _ in editables]
+    if changes.empty and not editables:
         count = len(changes.keep)
         ctx.console.result(f"Nothing to do: {count} package{'s' if count != 1 else ''} already installed in {target.path}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
                                  "unchanged": count, "seconds": round(now() - start, 3)})
         return 0
     requested = None if args.lock is not None else {canonicalize_name(e.requirement.name) for e in entries}
-    materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
-                link_mode=args.link_mode, requested=requested)
+    if not changes.empty:
+        materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
+                    link_mode=args.link_mode, requested=requested)
+    from pkm.cli._editable import install_editable_wheel
+
+    for _, root, wheel in editables:
+        install_editable_wheel(wheel, root, target, ctx)
     text, data = render_changes(changes, now() - start)
-    ctx.console.result(text, data={"environment": str(target.path), **data})
+    data["editable"] = [{"name": name, "path": str(root)} for name, root, _ in editables]
+    ctx.console.result("\n".join([text] + extra) if not changes.empty else "\n".join(
+        [f"Installed {len(editables)} editable project{'s' if len(editables) != 1 else ''}"] + extra),
+        data={"environment": str(target.path), **data})
     return 0
+
+
+def _build_editables(args: argparse.Namespace, ctx: Context, out_dir: Path) -> List[tuple]:
+    """(name, root, editable wheel) per `-e PATH`, built before anything is installed."""
+    from packaging.utils import canonicalize_name
+
+    from pkm.cli._editable import build_editable
+
+    built = []
+    for path in args.editable:
+        root = path.resolve()
+        if not (root / "pyproject.toml").is_file() and not (root / "setup.py").is_file():
+            raise UsageError(f"-e {path}: no pyproject.toml or setup.py there",
+                             hint="point -e at a project directory")
+        wheel = build_editable(root, ctx, out_dir)
+        built.append((canonicalize_name(wheel.name.split("-")[0]), root, wheel))
+    return built
+
+
+def _wheel_requirements(wheel: Path) -> List[Any]:
+    from pkm.cli._editable import wheel_requirements
+
+    return wheel_requirements(wheel)

@@ -1,5 +1,6 @@
 """Resolve requirements and write them as a PEP 751 lock file (`pylock.toml`).
 
+    pkm lock                                           (in a project: its dependencies, extras and groups)
     pkm lock rich 'httpx[http2]>=0.27'                 (writes ./pylock.toml)
     pkm lock -r requirements.txt -o pylock.toml
     pkm lock -r requirements.txt --check               (exit 1 when pylock.toml is stale)
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
 from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
@@ -31,18 +32,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from pkm.cli.resolve import add_resolution_arguments, add_upgrade_arguments
 
     add_resolution_arguments(parser)
-    parser.add_argument("-o", "--output", type=Path, default=Path("pylock.toml"), metavar="FILE",
-                        help="the lock file to write (default: pylock.toml); its versions are kept where they fit")
+    parser.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                        help="the lock file to write (default: pylock.toml, the project's in a project); "
+                             "its versions are kept where they fit")
+    parser.add_argument("--project", type=Path, metavar="PATH",
+                        help="lock this project (default: the nearest pyproject.toml upward, when no REQ or -r is given)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when FILE is missing or differs from a fresh lock")
     add_upgrade_arguments(parser, "")
     add_index_options(parser)
 
 
-def lock_text(resolution: Any) -> str:
-    """The deterministic pylock.toml text of a `pkm.resolver.Resolution` for its one target."""
+def lock_text(resolution: Any, *, markers: Optional[Dict[str, str]] = None, extras: Sequence[str] = (),
+              dependency_groups: Sequence[str] = (), default_groups: Sequence[str] = (),
+              tool: Optional[Dict[str, Any]] = None) -> str:
+    """The deterministic pylock.toml text of a `pkm.resolver.Resolution` for its one target.
+
+    `markers` (name -> marker) and the extras/groups lists are for a project's lock."""
     from pkm.lock import environment_marker, make_lock, package_from_artifacts, render_lock
 
+    markers = markers or {}
     packages = []
     for package in resolution.packages:
         files = [artifact for artifact in package.files if artifact.hashes] or [package.artifact]
@@ -51,11 +60,12 @@ def lock_text(resolution: Any) -> str:
                            f"{package.artifact.filename}",
                            hint="a lock records a hash for every file: use an index that publishes them")
         packages.append(package_from_artifacts(package.name, str(package.version), files,
-                                               index=package.index_url or None,
+                                               index=package.index_url or None, marker=markers.get(package.name),
                                                requires_python=package.artifact.requires_python))
     target = resolution.target
     python = "%d.%d" % target.python_version.release[:2]
-    lock = make_lock(packages, environments=[environment_marker(target.markers)], requires_python=f"=={python}.*")
+    lock = make_lock(packages, environments=[environment_marker(target.markers)], requires_python=f"=={python}.*",
+                     extras=extras, dependency_groups=dependency_groups, default_groups=default_groups, tool=tool)
     return render_lock(lock)
 
 
@@ -80,11 +90,21 @@ def _changes(old: Dict[str, str], new: Dict[str, str]) -> List[str]:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli.resolve import preferences, resolve_from_args
 
-    output: Path = args.output
+    project = None
+    if not (args.requirements or args.requirement_files):
+        from pkm.project import find_project, load_project
+
+        project = load_project(find_project(Path.cwd(), args.project))
+    output: Path = args.output or (project.lock_path if project is not None else Path("pylock.toml"))
     old_text = output.read_text(encoding="utf-8") if output.is_file() else None
     old = _versions(old_text, output) if old_text is not None else {}  # a broken lock fails here, before any work
-    resolution = resolve_from_args(args, ctx, preferences(output if old_text is not None else None, args))
-    text = lock_text(resolution)
+    if project is not None:
+        from pkm.cli._project import lock_project
+
+        text, resolution = lock_project(project, ctx, args)
+    else:
+        resolution = resolve_from_args(args, ctx, preferences(output if old_text is not None else None, args))
+        text = lock_text(resolution)
     new = {p.name: str(p.version) for p in resolution.packages}
     changes = _changes(old, new)
     data = {"lock": str(output), "target": resolution.target.label,
@@ -94,18 +114,22 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             ctx.console.result(f"{output} is up to date ({len(new)} packages)", data=dict(data, fresh=True))
             return 0
         why = "it does not exist" if old_text is None else "\n".join(
-            ["a fresh lock differs:"] + (changes or [" (same versions; files, hashes or the target differ)"]))
+            ["a fresh lock differs:"] + (changes or [" (same versions; the project, files or the target differ)"]))
         raise PkmError(f"{output} is stale", why=why, hint=f"run the same `pkm lock` without --check to update {output}")
     if old_text == text:
         ctx.console.result(f"{output} is up to date ({len(new)} packages)", data=dict(data, changed=False))
         return 0
+    write_lock_text(output, text)
+    count = len(new)
+    summary = f"Locked {count} package{'s' if count != 1 else ''} for {resolution.target.label} in {output}"
+    ctx.console.result("\n".join([summary] + changes), data=dict(data, changed=True))
+    return 0
+
+
+def write_lock_text(output: Path, text: str) -> None:
     from pkm.store import atomic_write
 
     try:
         atomic_write(output, text.encode("utf-8"))
     except OSError as exc:
         raise PkmError(f"cannot write {output}", why=str(exc), hint="check the path and its permissions") from None
-    count = len(new)
-    summary = f"Locked {count} package{'s' if count != 1 else ''} for {resolution.target.label} in {output}"
-    ctx.console.result("\n".join([summary] + changes), data=dict(data, changed=True))
-    return 0

@@ -1,51 +1,193 @@
 """Make an environment match a lock exactly: install what is missing or at another version, remove the rest.
 
-    pkm sync --lock pylock.toml --env .venv
+    pkm sync                                   in a project: its .venv matches pylock.toml (locked first if stale)
+    pkm sync --group docs --no-dev             other dependency groups; --extra NAME / --all-extras
+    pkm sync --frozen                          fail instead of re-locking a stale or missing lock
+    pkm sync --lock pylock.toml --env .venv    any lock, any environment (both named explicitly)
 
 The lock's `environments` and `requires-python` must fit the environment's
 interpreter; for each package the best wheel for its tags is installed from
 the store (fetched once, verified by sha256). When the environment already
 matches (by names and versions) nothing is fetched: the network is not touched.
-Packages only available as sdists are refused (builds come later).
+In a project, the `.venv` is created when missing, and an activated
+`$VIRTUAL_ENV` elsewhere is ignored (with a warning) unless --active.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+from typing import Any, List, Optional
 
 from pkm.cli._context import Context
 from pkm.cli._materialize import add_install_options
 from pkm.cli._options import add_index_options
+from pkm.errors import PkmError, UsageError
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "defaults", "run", "sync_project"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lock", type=Path, required=True, metavar="FILE",
-                        help="the PEP 751 lock file to sync with (e.g. pylock.toml)")
-    parser.add_argument("--env", required=True, metavar="PATH",
-                        help="the virtual environment to sync (named explicitly: sync removes packages)")
+    parser.add_argument("--lock", type=Path, metavar="FILE",
+                        help="the PEP 751 lock file to sync with (default: the project's pylock.toml)")
+    parser.add_argument("--env", metavar="PATH",
+                        help="the virtual environment to sync (with --lock it must be named: sync removes packages)")
+    project = parser.add_argument_group("project options")
+    project.add_argument("--project", type=Path, metavar="PATH", help="the project (default: the nearest upward)")
+    project.add_argument("--group", action="append", default=[], metavar="NAME",
+                         help="also install this dependency group (repeatable)")
+    project.add_argument("--no-dev", action="store_true", help="leave out the `dev` group")
+    project.add_argument("--no-default-groups", action="store_true",
+                         help="leave out the default groups ([tool.pkm] default-groups, else dev)")
+    project.add_argument("--extra", action="append", default=[], metavar="NAME", help="install this extra (repeatable)")
+    project.add_argument("--all-extras", action="store_true", help="install every extra")
+    project.add_argument("--frozen", action="store_true",
+                         help="use the lock as it is: a missing or stale lock is an error, never re-locked")
+    project.add_argument("--active", action="store_true", help="sync the activated $VIRTUAL_ENV instead of .venv")
     add_install_options(parser)
     add_index_options(parser)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
+    from pkm.cli._materialize import lock_pins, now
     from pkm.cli._target import open_target
 
     start = now()
+    if args.lock is None:
+        return _sync_project(args, ctx, start)
+    if args.env is None:
+        raise UsageError("--lock needs --env PATH (sync removes what the lock does not name)",
+                         hint="name the environment, e.g. `pkm sync --lock pylock.toml --env .venv`")
     target = open_target(args.env, ctx.settings.home, args=args)
-    pins = lock_pins(args.lock, target)
-    changes = plan_changes(pins, target.installed(), exact=True, reinstall=args.reinstall)
+    return _apply(lock_pins(args.lock, target), target, args, ctx, start, str(args.lock), keep=())
+
+
+def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context, start: float, what: str,
+           keep: tuple) -> int:
+    from pkm.cli._materialize import materialize, now, plan_changes, render_changes
+
+    installed = {k: v for k, v in target.installed().items() if k not in keep}
+    changes = plan_changes(pins, installed, exact=True, reinstall=args.reinstall)
     if changes.empty:
-        ctx.console.result(f"Already in sync: {len(changes.keep)} package{'s' if len(changes.keep) != 1 else ''} "
-                           f"in {target.path} match {args.lock}",
+        count = len(changes.keep)
+        ctx.console.result(f"Already in sync: {count} package{'s' if count != 1 else ''} in {target.path} match {what}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
-                                 "unchanged": len(changes.keep), "seconds": round(now() - start, 3)})
+                                 "unchanged": count, "seconds": round(now() - start, 3)})
         return 0
     materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
                 link_mode=args.link_mode, exact=True)
     text, data = render_changes(changes, now() - start)
     ctx.console.result(text, data={"environment": str(target.path), **data})
     return 0
+
+
+def _groups(project: Any, args: argparse.Namespace) -> List[str]:
+    from packaging.utils import canonicalize_name
+
+    chosen = [] if args.no_default_groups else [g for g in project.default_groups if g in project.groups]
+    if args.no_dev:
+        chosen = [g for g in chosen if g != "dev"]
+    for group in args.group:
+        name = canonicalize_name(group)
+        if name not in {canonicalize_name(g) for g in project.groups}:
+            raise UsageError(f"{project.name} has no dependency group `{group}`",
+                             hint=f"its groups: {', '.join(sorted(project.groups)) or 'none'} ([dependency-groups])")
+        chosen.append(group)
+    return sorted(set(chosen))
+
+
+def _extras(project: Any, args: argparse.Namespace) -> List[str]:
+    from packaging.utils import canonicalize_name
+
+    if args.all_extras:
+        return sorted(project.optional)
+    extras = [canonicalize_name(e) for e in args.extra]
+    unknown = sorted(set(extras) - set(project.optional))
+    if unknown:
+        raise UsageError(f"{project.name} has no extra `{unknown[0]}`",
+                         hint=f"its extras: {', '.join(sorted(project.optional)) or 'none'}")
+    return extras
+
+
+def _project_venv(project: Any, args: argparse.Namespace, ctx: Context) -> Path:
+    if args.env is not None:
+        return Path(args.env)
+    active = os.environ.get("VIRTUAL_ENV")
+    if active and os.path.abspath(active) != str(project.venv.resolve()):
+        if args.active:
+            return Path(active)
+        ctx.console.warn(f"ignoring the active virtual environment {active}: syncing {project.venv} "
+                         "(pass --active to sync the active one)")
+    if not (project.venv / "pyvenv.cfg").is_file():
+        import sys
+
+        from pkm.env import create_venv, probe
+
+        interpreter = probe(sys.executable, cache_dir=ctx.settings.home / "interpreters-v1")
+        create_venv(project.venv, interpreter)
+        ctx.console.info(f"Created {project.venv} ({interpreter.display_name} {interpreter.version_str})")
+    return project.venv
+
+
+def defaults(**overrides: Any) -> argparse.Namespace:
+    """The arguments of a bare `pkm sync` (for `pkm add` / `pkm remove`, which sync afterwards)."""
+    values = dict(lock=None, env=None, project=None, group=[], no_dev=False, no_default_groups=False, extra=[],
+                  all_extras=False, frozen=False, active=False, reinstall=False, link_mode="hardlink")
+    values.update(overrides)
+    return argparse.Namespace(**values)
+
+
+def _sync_project(args: argparse.Namespace, ctx: Context, start: float) -> int:
+    from pkm.project import find_project, load_project
+
+    return sync_project(load_project(find_project(Path.cwd(), args.project)), args, ctx, start)
+
+
+def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: float) -> int:
+    """Lock the project if its lock is missing or stale (unless --frozen), then make its venv match."""
+    from pkm.cli._project import lock_project, lock_state
+    from pkm.cli._target import open_target
+    from pkm.cli.lock import write_lock_text
+
+    groups, extras = _groups(project, args), _extras(project, args)
+    state = lock_state(project)
+    if state != "fresh":
+        if args.frozen:
+            raise PkmError(f"{project.lock_path} is {state}" + (" (pyproject.toml changed since it was made)"
+                                                               if state == "stale" else ""),
+                           hint="run `pkm lock` (or `pkm sync` without --frozen) to update it")
+        venv = _project_venv(project, args, ctx)
+        args.upgrade, args.upgrade_package = False, []
+        text, _ = lock_project(project, ctx, args)
+        write_lock_text(project.lock_path, text)
+        ctx.console.info(f"Locked {project.lock_path}")
+    else:
+        venv = _project_venv(project, args, ctx)
+    target = open_target(str(venv), ctx.settings.home)
+    from pkm.lock import pins_from_lock, read_lock
+
+    interpreter = target.interpreter
+    pins = pins_from_lock(read_lock(project.lock_path), marker_env=interpreter.markers(), tags=interpreter.tags(),
+                          lock_dir=project.root, where=str(project.lock_path), extras=extras,
+                          dependency_groups=groups)
+    own = _own_name(project)
+    code = _apply(pins, target, args, ctx, start, str(project.lock_path), keep=(own,) if own else ())
+    _install_project(project, target, ctx)
+    return code
+
+
+def _own_name(project: Any) -> Optional[str]:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(project.name)
+
+
+def _install_project(project: Any, target: Any, ctx: Context) -> None:
+    """The project itself, editable (its source importable from the venv; see `pkm.build`), when it is
+    a package: it declares `[build-system]`. Without one it is only a set of dependencies (as with uv)."""
+    if not project.buildable:
+        return
+    from pkm.cli._editable import install_editable
+
+    install_editable(project.root, target, ctx)

@@ -6,7 +6,7 @@ import datetime
 import os
 import re
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from packaging.markers import Marker
 from packaging.pylock import Package, Pylock, PylockValidationError
@@ -71,9 +71,15 @@ def make_lock(
     environments: Sequence[Union[str, Marker]] = (),
     requires_python: Union[str, SpecifierSet, None] = None,
     created_by: str = "pkm",
+    extras: Sequence[str] = (),
+    dependency_groups: Sequence[str] = (),
+    default_groups: Sequence[str] = (),
+    tool: Optional[Mapping[str, Any]] = None,
 ) -> Pylock:
     """A validated Pylock of `packages` (sorted by normalized name, then version).
 
+    `extras`, `dependency_groups` and `default_groups` are PEP 751's lists for a lock whose
+    package markers name them (`'dev' in dependency_groups`); `tool` its `[tool]` table.
     Raises ValueError (a bug of the caller, not of a user's file) when packaging
     refuses the result: wheel names that do not match the package, a package
     without a source, a name that is not normalized.
@@ -83,8 +89,12 @@ def make_lock(
         lock_version=Version(LOCK_VERSION),
         environments=[m if isinstance(m, Marker) else Marker(m) for m in environments] or None,
         requires_python=SpecifierSet(str(requires_python)) if requires_python else None,
+        extras=sorted(extras) or None,
+        dependency_groups=sorted(dependency_groups) or None,
+        default_groups=sorted(default_groups) or None,
         created_by=created_by,
         packages=ordered,
+        tool=dict(tool) if tool else None,
     )
     try:
         lock.validate()

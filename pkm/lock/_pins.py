@@ -77,6 +77,8 @@ def pins_from_lock(
     tags: Sequence[Any],
     lock_dir: Path,
     where: str = "pylock.toml",
+    extras: Sequence[str] = (),
+    dependency_groups: Optional[Sequence[str]] = None,
 ) -> List[Pin]:
     """The pins of `lock` for an environment (its PEP 508 markers and wheel tags, best first).
 
@@ -86,9 +88,12 @@ def pins_from_lock(
     sdist (a pin of kind "sdist", which the caller refuses until builds exist).
     Direct references (vcs, directory, archive) are PkmError for now.
     `lock_dir` anchors relative `path` entries; `where` names the lock in messages.
+    `extras` and `dependency_groups` select what package markers ask for (None: the lock's
+    default groups).
     """
     try:
-        chosen = list(lock.select(environment=dict(marker_env), tags=list(tags)))  # type: ignore[arg-type]
+        chosen = list(lock.select(environment=dict(marker_env), tags=list(tags),  # type: ignore[arg-type]
+                                  extras=list(extras), dependency_groups=dependency_groups))
     except PylockSelectError as exc:
         raise PkmError(f"the lock {where} does not fit this environment", why=str(exc),
                        hint="regenerate the lock for this interpreter, or use the interpreter it was made for") from None

@@ -335,8 +335,9 @@ class PythonProvider:
                 dependencies[PYTHON] = coerce_range(python)
         else:
             provided = {canonicalize_name(e) for e in (metadata.provides_extra or [])}
-            if canonicalize_name(extra) not in provided:
-                self.warnings.append(f"{name} {version} does not provide the extra `{extra}`")
+            warning = f"{name} {version} does not provide the extra `{extra}`"
+            if canonicalize_name(extra) not in provided and warning not in self.warnings:
+                self.warnings.append(warning)
             base = dict(self._target.markers, extra="")
             wanted = dict(self._target.markers, extra=extra)
             chosen = [r for r in requirements

@@ -43,6 +43,9 @@ class Resolution:
     packages: Tuple[ResolvedPackage, ...]
     target: Target = field(repr=False)
     warnings: Tuple[str, ...] = ()
+    #: package -> the packages it depends on, as the solver saw them: "name" or "name[extra]"
+    #: (an extra depends on its base package and on what the extra adds). For lock markers.
+    edges: Dict[str, Tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def versions(self) -> Dict[str, Version]:
         return {p.name: p.version for p in self.packages}
@@ -143,7 +146,12 @@ def _resolution(provider: PythonProvider, solution: Dict[Hashable, Version]) -> 
                                         project.index_url, tuple(sorted(extras.get(package, ()))),
                                         tuple(provider.files(package, version))))
     packages.sort(key=lambda p: p.name)
-    return Resolution(tuple(packages), provider.target, tuple(provider.warnings))
+    edges: Dict[str, Tuple[str, ...]] = {}
+    for package, version in solution.items():
+        if isinstance(package, str):
+            found = provider.get_dependencies(package, version)  # metadata is memoized: no I/O here
+            edges[package] = tuple(sorted(d for d in getattr(found, "dependencies", {}) if isinstance(d, str)))
+    return Resolution(tuple(packages), provider.target, tuple(provider.warnings), edges)
 
 
 def _hints(provider: PythonProvider, incompatibility: Incompatibility) -> Tuple[List[str], Dict[str, str]]:

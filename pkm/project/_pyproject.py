@@ -1,0 +1,129 @@
+"""A project as its `pyproject.toml` declares it: name, requirements, extras, dependency groups.
+
+    project = load_project(find_project(Path.cwd()))
+    project.dependencies, project.optional["fast"], project.groups["dev"]   # Requirement lists
+
+Malformed files and entries are InputFileError (exit 2) with the file and line.
+Dependency groups follow PEP 735 through `packaging.dependency_groups`
+(`{include-group = "..."}` expanded, cycles refused).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Optional
+
+from pkm._toml import key_line, parse_toml, read_text
+from pkm.errors import InputFileError, NotFoundError
+
+__all__ = ["Project", "find_project", "load_project", "parse_project"]
+
+
+class Project(NamedTuple):
+    """What pkm reads of a project. `text` is the file as read (for edits and lock freshness)."""
+
+    root: Path
+    path: Path
+    name: str
+    requires_python: Optional[str]
+    dependencies: List[Any]
+    optional: Dict[str, List[Any]]
+    groups: Dict[str, List[Any]]
+    default_groups: List[str]
+    text: str
+    buildable: bool = False  # it declares [build-system]: a package, installed editable by `pkm sync`
+
+    @property
+    def venv(self) -> Path:
+        return self.root / ".venv"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "pylock.toml"
+
+
+def find_project(start: Path, explicit: Optional[Path] = None) -> Path:
+    """The pyproject.toml of `--project PATH` (a directory or the file), else the nearest one upward."""
+    if explicit is not None:
+        path = explicit / "pyproject.toml" if explicit.is_dir() else explicit
+        if not path.is_file():
+            raise NotFoundError(f"no pyproject.toml at {explicit}", hint="pass a project directory to --project")
+        return path.resolve()
+    for directory in (start.resolve(), *start.resolve().parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    raise NotFoundError(f"no pyproject.toml in {start} or any directory above it",
+                        hint="run it inside a project, create one with `pkm new NAME`, or pass --project PATH")
+
+
+def _requirements(values: Any, path: Path, text: str, key: str, table: str) -> List[Any]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    line = key_line(text, key, table)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InputFileError(f"[{table}] {key} must be a list of requirement strings", path=str(path), line=line,
+                             hint=f'write {key} = ["rich>=13", "httpx"]')
+    found = []
+    for value in values:
+        try:
+            found.append(Requirement(value))
+        except InvalidRequirement as exc:
+            raise InputFileError(f"invalid requirement `{value}` in [{table}] {key}", path=str(path), line=line,
+                                 why=str(exc), hint="write a PEP 508 requirement, e.g. `rich>=13`") from None
+    return found
+
+
+def _groups(data: Dict[str, Any], path: Path, text: str) -> Dict[str, List[Any]]:
+    from packaging.dependency_groups import resolve_dependency_groups
+
+    raw = data.get("dependency-groups", {})
+    if not isinstance(raw, dict):
+        raise InputFileError("[dependency-groups] must be a table", path=str(path),
+                             line=key_line(text, "dependency-groups"), hint='write [dependency-groups] dev = ["pytest"]')
+    groups: Dict[str, List[Any]] = {}
+    for name in raw:
+        try:
+            strings = list(resolve_dependency_groups(raw, name))
+        except Exception as exc:  # packaging raises several types (cycles, bad objects, duplicates)
+            raise InputFileError(f"dependency group `{name}` is invalid", path=str(path),
+                                 line=key_line(text, name, "dependency-groups"), why=str(exc),
+                                 hint="each entry is a requirement string or {include-group = \"NAME\"}") from None
+        groups[name] = _requirements(strings, path, text, name, "dependency-groups")
+    return groups
+
+
+def load_project(path: Path) -> Project:
+    """Read and check the project at `path` (a pyproject.toml)."""
+    return parse_project(read_text(path), path)
+
+
+def parse_project(text: str, path: Path) -> Project:
+    """Check the pyproject `text` (of the file at `path`, written or about to be)."""
+    from packaging.utils import canonicalize_name
+
+    data = parse_toml(text, path)
+    project = data.get("project")
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        raise InputFileError("no [project] table with a name", path=str(path), line=key_line(text, "project"),
+                             hint='add [project] with name = "..." (PEP 621), e.g. with `pkm new NAME`')
+    optional_raw = project.get("optional-dependencies", {})
+    if not isinstance(optional_raw, dict):
+        raise InputFileError("[project] optional-dependencies must be a table", path=str(path),
+                             line=key_line(text, "optional-dependencies", "project"),
+                             hint='write [project.optional-dependencies] fast = ["uvloop"]')
+    optional = {canonicalize_name(extra): _requirements(values, path, text, extra, "project.optional-dependencies")
+                for extra, values in optional_raw.items()}
+    tool = data.get("tool", {}).get("pkm", {}) if isinstance(data.get("tool"), dict) else {}
+    defaults = tool.get("default-groups", ["dev"]) if isinstance(tool, dict) else ["dev"]
+    if not isinstance(defaults, list) or not all(isinstance(g, str) for g in defaults):
+        raise InputFileError("[tool.pkm] default-groups must be a list of group names", path=str(path),
+                             line=key_line(text, "default-groups", "tool.pkm"), hint='write default-groups = ["dev"]')
+    requires_python = project.get("requires-python")
+    return Project(
+        root=path.parent, path=path, name=project["name"],
+        requires_python=str(requires_python) if requires_python is not None else None,
+        dependencies=_requirements(project.get("dependencies", []), path, text, "dependencies", "project"),
+        optional=optional, groups=_groups(data, path, text), default_groups=list(defaults), text=text,
+        buildable=isinstance(data.get("build-system"), dict),
+    )
