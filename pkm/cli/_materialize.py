@@ -22,7 +22,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from pkm.errors import PkmError
 
@@ -84,7 +84,7 @@ def _refuse_sdists(pins: Sequence[Any]) -> None:
         names = ", ".join(f"{pin.name}=={pin.version}" for pin in sdists)
         raise PkmError(
             f"cannot install {names}: only a source distribution is available for this environment",
-            why="building from source is not supported yet: " + ", ".join(pin.filename for pin in sdists),
+            why="this command does not build from source: " + ", ".join(pin.filename for pin in sdists),
             hint="pick a version that has a wheel for this interpreter (`pkm install --only-binary :all:` "
                  "chooses one; a lock needs a wheel for it), or use an interpreter those wheels exist for",
         )
@@ -153,8 +153,14 @@ def _run_all(func, items: Sequence[Any], workers: int) -> List[Any]:
     return [f.result() for f in futures]
 
 
-def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, interpreter: Any) -> Dict[str, str]:
-    """pin name -> wheel sha256, with the wheel's tree in the store (fetched and unpacked as needed)."""
+def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, interpreter: Any,
+                   build: Optional[Callable[[Path, str, str], str]] = None) -> Dict[str, str]:
+    """pin name -> wheel sha256, with the wheel's tree in the store (fetched and unpacked as needed).
+
+    An sdist pin is fetched, then `build(sdist path, sha256, file name)` makes its wheel's tree and says
+    its digest (`pkm.cli.build.SdistBuilder.tree_of_sdist`); without `build`, sdists are refused."""
+    if build is None:
+        _refuse_sdists(pins)
     have = {pin.name: pin.sha256 for pin in pins if pin.sha256 and store.tree(pin.sha256) is not None}
     missing = [pin for pin in pins if pin.name not in have]
     blobs = [pin for pin in missing if not (pin.sha256 and store.blob(pin.sha256) is not None)]
@@ -174,11 +180,17 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
         digest = digests[pin.name]
         blob = store.blob(digest)
         if blob is None:
-            raise PkmError(f"the wheel of {pin.name} vanished from the store while installing",
-                           hint="run the command again")
-        store.add_tree(blob, digest, filename=pin.filename)
+            raise PkmError(f"the {'wheel' if pin.is_wheel else 'sdist'} of {pin.name} vanished from the store "
+                           "while installing", hint="run the command again")
+        if pin.is_wheel:
+            store.add_tree(blob, digest, filename=pin.filename)
+        else:
+            digests[pin.name] = build(blob, digest, pin.filename)  # type: ignore[misc]  (refused above without it)
 
-    _run_all(unpack, missing, 4)
+    _run_all(unpack, [pin for pin in missing if pin.is_wheel], 4)
+    for pin in missing:  # builds one at a time: each may run a backend that uses every core
+        if not pin.is_wheel:
+            unpack(pin)
     tag = interpreter.cache_tag
     for pin in pins:
         info = store.tree_info(digests[pin.name])
@@ -208,6 +220,7 @@ def materialize(
     link_mode: str = "hardlink",
     exact: bool = False,
     requested: Optional[Set[str]] = None,
+    build: Optional[Callable[[Path, str, str], str]] = None,
 ) -> Any:
     """Make `target` match `changes`; returns `pkm.install.Applied`. All or nothing: a failed fetch,
     hash check or install leaves the environment as it was. `requested` names the pins the user
@@ -216,8 +229,7 @@ def materialize(
     from pkm.install import Install, Remove, TreeSource, Upgrade, apply
 
     pins = changes.pins()
-    _refuse_sdists(pins)
-    digests = _prepare_trees(pins, store, http, console, target.interpreter)
+    digests = _prepare_trees(pins, store, http, console, target.interpreter, build)
     plan: List[Any] = [Remove(dist.name) for dist in changes.remove]
     for pin in pins:
         source = TreeSource(store.tree_path(digests[pin.name]))

@@ -104,7 +104,9 @@ def lock_project(project: Any, ctx: Context, args: argparse.Namespace) -> Tuple[
     for reqs in list(project.optional.values()) + list(project.groups.values()):
         requirements += reqs
     existing = project.lock_path if project.lock_path.is_file() else None
-    options = Options(tmp_dir=ctx.tmp_dir(), preferences=preferences(existing, args))
+    from pkm.cli.resolve import sdist_metadata
+
+    options = Options(tmp_dir=ctx.tmp_dir(), preferences=preferences(existing, args), build_metadata=sdist_metadata(ctx))
     resolution = run_resolver(requirements, ctx.index(), target, options, ctx) if requirements else _empty(target)
     groups = sorted(project.groups)
     text = lock_text(resolution, markers=package_markers(project, resolution), extras=sorted(project.optional),

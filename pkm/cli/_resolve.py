@@ -70,14 +70,15 @@ def to_pins(resolution: Any) -> List[Any]:
 
 def resolve_pins(requirements: Sequence[Any], interpreter: Any, index: Any, *, constraints: Sequence[Any] = (),
                  only_binary: bool = False, prereleases: bool = False,
-                 preferences: Sequence[tuple] = ()) -> List[Any]:
+                 preferences: Sequence[tuple] = (), build_metadata: Any = None) -> List[Any]:
     """Pins for `requirements` and all their dependencies, for `interpreter`, from `index`.
 
     `requirements` and `constraints` are `packaging.requirements.Requirement`s (markers are
     evaluated for the interpreter). Raises PkmError with the explanation when no resolution
-    exists. A package with no wheel for the interpreter but a static-metadata sdist pins that
-    sdist (kind "sdist"), which the installer refuses until builds exist. `preferences` are
-    (name, version) pairs tried first (installed versions; ones that do not parse are ignored).
+    exists. A package with no wheel for the interpreter pins its sdist (kind "sdist"; the
+    installer builds it); `build_metadata` (see `pkm.resolver.Options`) reads the metadata of
+    sdists whose metadata is not static. `preferences` are (name, version) pairs tried first
+    (installed versions; ones that do not parse are ignored).
     """
     from packaging.version import InvalidVersion, Version
 
@@ -91,7 +92,7 @@ def resolve_pins(requirements: Sequence[Any], interpreter: Any, index: Any, *, c
             continue
     options = Options(prereleases="allow" if prereleases else "if-necessary",
                       only_binary=frozenset({":all:"}) if only_binary else frozenset(),
-                      constraints=tuple(constraints), preferences=tuple(preferred))
+                      constraints=tuple(constraints), preferences=tuple(preferred), build_metadata=build_metadata)
     try:
         resolution = resolve(list(requirements), index, Target.from_interpreter(interpreter), options)
     except NoResolution as error:

@@ -157,7 +157,10 @@ def _add_to_script(args: argparse.Namespace, ctx: Context, requirements: List[An
     except MetadataError as exc:
         raise InputFileError(exc.what, path=str(path), line=exc.line, hint=exc.hint) from None
     current = parse_requirements_args(list(block.get("dependencies", [])))
-    resolution = run_resolver(current + requirements, ctx.index(), Target.running(), Options(tmp_dir=ctx.tmp_dir()), ctx)
+    from pkm.cli.resolve import sdist_metadata
+
+    options = Options(tmp_dir=ctx.tmp_dir(), build_metadata=sdist_metadata(ctx))
+    resolution = run_resolver(current + requirements, ctx.index(), Target.running(), options, ctx)
     chosen = {p.name: p.version for p in resolution.packages}
     written = [_lower_bound(r, chosen[canonicalize_name(r.name)]) for r in requirements]
     new = edit_script_block(source, lambda toml: _edit(toml, "", "dependencies", requirements, written), str(path))

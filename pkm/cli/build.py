@@ -22,7 +22,7 @@ from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
 from pkm.errors import PkmError, UsageError
 
-__all__ = ["add_arguments", "run", "IndexProvisioner", "parse_config_settings"]
+__all__ = ["add_arguments", "run", "IndexProvisioner", "SdistBuilder", "frontend_for", "parse_config_settings"]
 
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip")
 
@@ -99,27 +99,91 @@ class IndexProvisioner:
 
     def _built(self, artifact: Any, pin: Any, chain: Tuple[str, ...]) -> str:
         """The sha256 of the wheel built from this sdist pin, its tree in the store."""
+        return SdistBuilder(self.ctx, frontend=self.frontend).tree_of_artifact(artifact, pin.sha256, chain=chain)
+
+
+class SdistBuilder:
+    """Wheels from sdists for one interpreter, through the frontend's cache (`builds-v1`).
+
+    What the installer calls for an sdist pin (`tree_of_sdist`), and the resolver for an
+    sdist whose metadata is not static (`metadata`): each sdist is built once per
+    interpreter, then served from the cache.
+    """
+
+    def __init__(self, ctx: Context, interpreter: Any = None, *, frontend: Any = None) -> None:
+        self.ctx = ctx
+        self._interpreter = interpreter
+        self._frontend = frontend
+
+    @property
+    def frontend(self) -> Any:
+        if self._frontend is None:
+            self._frontend = frontend_for(self.ctx, self._interpreter)
+        return self._frontend
+
+    def tree_of_sdist(self, sdist: Path, sha256: str, filename: str = "", chain: Tuple[str, ...] = ()) -> str:
+        """The sha256 of the wheel built from `sdist`, that wheel's tree now in the store.
+
+        `filename` is the sdist's own name when `sdist` is a store blob (named by its hash):
+        builds, logs and messages need the real name."""
         import tempfile
 
         store = self.ctx.store()
-        folder = Path(tempfile.mkdtemp(prefix="build-req-", dir=str(store.tmp)))
-        try:
-            sdist = self.ctx.index().fetch_artifact(artifact, folder)
-            wheel = self.frontend.wheel_from_sdist(Path(sdist), pin.sha256 or _sha256(Path(sdist)), chain=chain)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        sdist = Path(sdist)
+        if filename and sdist.name != filename:
+            folder = Path(tempfile.mkdtemp(prefix="sdist-", dir=str(store.tmp)))
+            try:
+                named = folder / filename
+                try:
+                    os.link(sdist, named)
+                except OSError:
+                    shutil.copyfile(sdist, named)
+                return self.tree_of_sdist(named, sha256, chain=chain)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        wheel = self.frontend.wheel_from_sdist(sdist, sha256 or _sha256(sdist), chain=chain)
         digest = _sha256(wheel)
         store.add_blob(wheel, digest)
         store.add_tree(store.blob_path(digest), digest, filename=wheel.name)
         return digest
 
+    def _fetched(self, artifact: Any, folder: Path) -> Path:
+        return Path(self.ctx.index().fetch_artifact(artifact, folder))
 
-def frontend_for(ctx: Context) -> Any:
-    """A `pkm.build.Frontend` for the interpreter running pkm, provisioning from ctx's index."""
+    def tree_of_artifact(self, artifact: Any, sha256: Any, chain: Tuple[str, ...] = ()) -> str:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="build-req-", dir=str(self.ctx.store().tmp)))
+        try:
+            return self.tree_of_sdist(self._fetched(artifact, folder), sha256, chain=chain)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def metadata(self, artifact: Any) -> Any:
+        """The core metadata of the sdist `artifact`, from the wheel built of it (cached)."""
+        import tempfile
+        import zipfile
+
+        from packaging.metadata import Metadata
+
+        folder = Path(tempfile.mkdtemp(prefix="build-meta-", dir=str(self.ctx.store().tmp)))
+        try:
+            sdist = self._fetched(artifact, folder)
+            wheel = self.frontend.wheel_from_sdist(sdist, artifact.sha256 or _sha256(sdist))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        with zipfile.ZipFile(wheel) as archive:
+            name = next(n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
+            return Metadata.from_email(archive.read(name), validate=False)
+
+
+def frontend_for(ctx: Context, interpreter: Any = None) -> Any:
+    """A `pkm.build.Frontend` for `interpreter` (default: the one running pkm), provisioning from ctx's index."""
     from pkm.build import Frontend
     from pkm.env import probe
 
-    interpreter = probe(sys.executable, cache_dir=ctx.settings.home / "interpreters-v1")
+    if interpreter is None:
+        interpreter = probe(sys.executable, cache_dir=ctx.settings.home / "interpreters-v1")
     provisioner = IndexProvisioner(ctx)
     frontend = Frontend(ctx.store(), interpreter, provisioner, on_event=ctx.console.info)
     provisioner.frontend = frontend

@@ -140,12 +140,14 @@ def _resolved_pins(entries: List[Any], constraints: List[Any], target: Any, ctx:
     """The requirements and all their dependencies, through the resolver; versions already
     installed are kept where they still fit (like pip: nothing moves without a reason)."""
     from pkm.cli._resolve import resolve_pins
+    from pkm.cli.resolve import sdist_metadata
 
     hashes, where = _hash_rules(entries, constraints, args)
     keep = () if args.reinstall else tuple((name, dist.version) for name, dist in target.installed().items())
     pins = resolve_pins([e.requirement for e in entries], target.interpreter, ctx.index(),
                         constraints=[e.requirement for e in constraints], only_binary=_only_binary(args, ":all:"),
-                        prereleases=args.pre, preferences=keep)
+                        prereleases=args.pre, preferences=keep,
+                        build_metadata=sdist_metadata(ctx, target.interpreter))
     for pin in pins:
         if pin.name in hashes:
             _check_hashes(pin, hashes[pin.name], where[pin.name])
@@ -272,8 +274,11 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
         return 0
     requested = None if args.lock is not None else {canonicalize_name(e.requirement.name) for e in entries}
     if not changes.empty:
+        from pkm.cli.build import SdistBuilder
+
         materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
-                    link_mode=args.link_mode, requested=requested)
+                    link_mode=args.link_mode, requested=requested,
+                    build=SdistBuilder(ctx, target.interpreter).tree_of_sdist)
     from pkm.cli._editable import install_editable_wheel
 
     for _, root, wheel in editables:

@@ -143,9 +143,16 @@ def resolve_from_args(args: argparse.Namespace, ctx: Context, prefer: tuple = ()
         prereleases="allow" if args.pre else (args.prerelease or "if-necessary"),
         no_binary=frozenset(args.no_binary), only_binary=frozenset(args.only_binary),
         no_build=frozenset(args.no_build), constraints=tuple(constraints), overrides=tuple(overrides),
-        tmp_dir=ctx.tmp_dir(), preferences=prefer,
+        tmp_dir=ctx.tmp_dir(), preferences=prefer, build_metadata=sdist_metadata(ctx),
     )
     return run_resolver(requirements, ctx.index(), target, options, ctx, export)
+
+
+def sdist_metadata(ctx: Context, interpreter: Any = None) -> Any:
+    """The resolver's `build_metadata`: an sdist's metadata from the wheel built of it (cached)."""
+    from pkm.cli.build import SdistBuilder
+
+    return SdistBuilder(ctx, interpreter).metadata
 
 
 def target_from_args(args: argparse.Namespace, ctx: Context) -> Any:

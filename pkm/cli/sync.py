@@ -75,8 +75,10 @@ def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context,
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
                                  "unchanged": count, "seconds": round(now() - start, 3)})
         return 0
+    from pkm.cli.build import SdistBuilder
+
     materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
-                link_mode=args.link_mode, exact=True)
+                link_mode=args.link_mode, exact=True, build=SdistBuilder(ctx, target.interpreter).tree_of_sdist)
     text, data = render_changes(changes, now() - start)
     ctx.console.result(text, data={"environment": str(target.path), **data})
     return 0

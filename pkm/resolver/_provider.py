@@ -10,10 +10,10 @@ requires-python (so a version for another Python is ruled out, and explanations 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
 from packaging.ranges import VersionRange
 from packaging.requirements import Requirement
@@ -80,6 +80,7 @@ class Options:
     of the override win). `tmp_dir` is where sdists are downloaded to read their PKG-INFO.
     `preferences` are (name, version) pairs, e.g. from an existing lock: that version is tried
     first whenever it is in range and acceptable, so a re-lock changes as little as possible.
+    `build_metadata` reads the metadata of an sdist whose metadata is not static, by building it.
     """
 
     prereleases: str = "if-necessary"
@@ -90,6 +91,9 @@ class Options:
     overrides: Tuple[Requirement, ...] = ()
     tmp_dir: Optional[Path] = None
     preferences: Tuple[Tuple[str, Version], ...] = ()
+    #: sdist artifact -> its core metadata, by building it (PEP 517); None: such versions are
+    #: unavailable. Called only for sdists without static (PEP 643) metadata, once per version.
+    build_metadata: Optional[Callable[[Any], Any]] = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.prereleases not in PRERELEASE_POLICIES:
@@ -448,6 +452,14 @@ class PythonProvider:
                         raise
             if not artifact.is_wheel and (metadata is None or not _static(metadata)):
                 metadata = static_sdist_metadata(self._index, artifact, self._options.tmp_dir)
+                build = self._options.build_metadata
+                if metadata is None and build is not None and not self._options.applies("no_build", name):
+                    try:
+                        metadata = build(artifact)
+                    except (NetworkError, OfflineError):
+                        raise
+                    except PkmError as error:
+                        metadata = Unavailable(f"building its sdist failed: {error.what}")
                 if metadata is None:
                     excluded = self._options.applies("no_binary", name) and any(
                         a.is_wheel for a in self.project(name).versions.get(version, ()))

@@ -24,6 +24,10 @@ belongs to the script.
 import os
 import sys
 
+# The directory holding the `pkm` package, for the child process's PYTHONPATH (known before the
+# script starts: `pkm` is dropped from sys.modules then).
+_PKM_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 _FLAGS = ("--offline", "--refresh", "--no-on-demand", "--allow-unknown", "--isolated")
 
 
@@ -178,10 +182,8 @@ def _child(request):
     import json
     import subprocess
 
-    import pkm
-
     env = {k: v for k, v in os.environ.items() if k != "PKM_RUNTIME_MANIFEST"}
-    here = os.path.dirname(os.path.dirname(os.path.abspath(pkm.__file__)))
+    here = _PKM_PARENT  # not `import pkm` here: once the script runs, that would be a host import
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and not p.endswith("sitecustomize")]
     env["PYTHONPATH"] = os.pathsep.join([here] + paths)
     proc = subprocess.run([sys.executable, "-m", "pkm.run._prepare"], input=json.dumps(request).encode("utf-8"),

@@ -148,7 +148,9 @@ def _resolve(spec: Spec, session: Session, requirements: List[Any], preferences:
     from pkm.cli._resolve import explained
     from pkm.resolver import NoResolution, Options, Target, resolve
 
-    options = Options(only_binary=frozenset({":all:"}), tmp_dir=session.ctx.tmp_dir(), preferences=preferences)
+    from pkm.cli.resolve import sdist_metadata
+
+    options = Options(tmp_dir=session.ctx.tmp_dir(), preferences=preferences, build_metadata=sdist_metadata(session.ctx))
     try:
         return resolve(requirements, session.ctx.index(), Target.running(), options)
     except NoResolution as error:
@@ -173,7 +175,10 @@ def _materialize(resolution: Any, session: Session, requested: set) -> List[Dict
         return []
     store = session.ctx.store()
     interpreter = SimpleNamespace(cache_tag=sys.implementation.cache_tag, executable=sys.executable)
-    digests = _prepare_trees(pins, store, session.ctx.http(), session.console, interpreter)
+    from pkm.cli.build import SdistBuilder
+
+    digests = _prepare_trees(pins, store, session.ctx.http(), session.console, interpreter,
+                             SdistBuilder(session.ctx).tree_of_sdist)
     entries = []
     for pin in pins:
         tree = store.tree_path(digests[pin.name])

@@ -47,16 +47,27 @@ def test_upgrade_and_reinstall(pkm, publish, index_server):
     assert [d.name for d in env.glob("lib/*/site-packages/*.dist-info")] == ["demo-1.1.dist-info"]
 
 
-def test_only_sdists_is_a_clear_error_and_only_binary_picks_an_older_wheel(pkm, publish, index_server):
+def test_an_sdist_is_built_and_only_binary_picks_an_older_wheel(pkm, publish, index_server):
     env = pkm.venv()
     publish("mixed", "1.0")
-    publish("mixed", "2.0", sdist=True)
-    args = ("--no-deps", "mixed", "--env", str(env), "--index-url", index_server.simple_url)
-    code, out, err = pkm("install", *args)
-    assert code == 1 and "cannot install mixed==2.0: only a source distribution is available" in err
-    assert "--only-binary :all:" in err
+    publish("mixed", "2.0", sdist=True, build_backend="pkm.backend",
+            files={"mixed/__init__.py": "built = 'from the sdist'\n"})
+    args = ("mixed", "--env", str(env), "--index-url", index_server.simple_url)
     code, out, err = pkm("install", *args, "--only-binary", ":all:")
     assert code == 0 and out.splitlines()[1:] == [" + mixed==1.0"]
+    code, out, err = pkm("install", *args, "--reinstall")
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" ~ mixed 1.0 -> 2.0"]
+    assert pkm.python(env, "import mixed; print(mixed.built)").stdout == "from the sdist\n"
+
+
+def test_an_sdist_whose_build_fails_installs_nothing(pkm, publish, index_server):
+    env = pkm.venv()
+    publish("broken", "1.0", sdist=True)  # setuptools backend: the loopback index has no setuptools
+    code, out, err = pkm("install", "broken", "--env", str(env), "--index-url", index_server.simple_url)
+    assert (code, out) == (1, "")
+    assert "cannot set up the build environment of broken" in err and "setuptools" in err
+    assert list(env.glob("lib/*/site-packages/*.dist-info")) == []
 
 
 def test_requirements_file_with_constraints_and_hashes(pkm, publish, index_server, dists):

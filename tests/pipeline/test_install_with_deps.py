@@ -92,3 +92,22 @@ def test_direct_url_requirements_pin_the_archive(pkm, publish, index_server, dis
     assert code == 2 and "pkm cannot use git+https URLs" in err
     code, out, err = pkm("install", f"lib @ {url}", *args)
     assert code == 2 and "the file is app 1.0, not lib" in err
+
+
+def test_an_sdist_without_static_metadata_is_built_to_learn_its_dependencies(pkm, publish, index_server, tmp_path):
+    from support.dists import make_tar
+
+    env = pkm.venv()
+    publish("lib", "1.0")
+    pyproject = ('[build-system]\nrequires = ["pkm-tool"]\nbuild-backend = "pkm.backend"\n\n'
+                 '[project]\nname = "dyn"\nversion = "1.0"\ndependencies = ["lib"]\n')
+    old_pkg_info = "Metadata-Version: 2.1\nName: dyn\nVersion: 1.0\n"  # < 2.2: its dependencies are not known
+    sdist = make_tar(tmp_path / "dyn-1.0.tar.gz", {"dyn-1.0/pyproject.toml": pyproject.encode(),
+                                                   "dyn-1.0/PKG-INFO": old_pkg_info.encode(),
+                                                   "dyn-1.0/dyn/__init__.py": b"x = 1\n"})
+    index_server.add_file(sdist)
+    code, out, err = pkm("install", "dyn", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + dyn==1.0", " + lib==1.0"]
+    code, out, err = pkm("resolve", "dyn", "--no-build", "--index-url", index_server.simple_url)
+    assert code == 1 and "dyn" in err

@@ -79,15 +79,15 @@ def test_a_hash_mismatch_installs_nothing(pkm, shelf, tmp_path):
     assert pkm("list", "--env", str(env))[1].split() == ["base", "1.0"]
 
 
-def test_an_sdist_only_package_is_a_clear_error(pkm, dists, index_server):
+def test_an_sdist_only_package_is_built_from_the_lock(pkm, dists, index_server):
     env = pkm.venv()
-    sdist = dists.sdist("srconly", "1.0")
+    sdist = dists.sdist("srconly", "1.0", build_backend="pkm.backend", files={"srconly.py": "ok = True\n"})
     lock = pkm.lock(pkm.work / "pylock.toml", [{"name": "srconly", "version": "1.0", "path": str(sdist),
                                               "url": index_server.add_file(sdist)}])
     code, out, err = pkm("sync", "--lock", str(lock), "--env", str(env))
-    assert code == 1 and out == ""
-    assert "error: cannot install srconly==1.0: only a source distribution is available" in err
-    assert "hint:" in err and "--only-binary" in err and "Traceback" not in err
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + srconly==1.0"]
+    assert pkm.python(env, "import srconly; print(srconly.ok)").stdout == "True\n"
 
 
 def test_a_lock_for_another_python_is_refused(pkm, shelf):

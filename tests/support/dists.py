@@ -43,6 +43,7 @@ TAR_EPOCH = 0
 
 _BACKEND_REQUIRES = {
     "setuptools.build_meta": ["setuptools>=61"],
+    "pkm.backend": ["pkm-tool"],
     "setuptools.build_meta:__legacy__": ["setuptools>=61"],
     "flit_core.buildapi": ["flit_core>=3.4"],
     "hatchling.build": ["hatchling"],
