@@ -56,7 +56,7 @@ class Context:
 
         s = self.settings
         return SimpleIndex(self.http(), s.index_urls, find_links=s.find_links, tmp_dir=self.tmp_dir(),
-                           metadata_dir=self.store().bucket("metadata-v1"))
+                           metadata_dir=self.store().bucket("metadata-v1"), parsed_dir=self.store().bucket("pages-v1"))
 
     def store(self) -> Any:
         """The store under PKM_HOME (created on first write; a bad PKM_HOME is a clear error)."""

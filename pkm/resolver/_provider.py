@@ -31,6 +31,9 @@ from ._environment import Target
 __all__ = ["Options", "PYTHON", "PythonProvider", "ROOT", "split_package"]
 
 PRERELEASE_POLICIES = ("if-necessary", "allow", "disallow")
+# Versions in range are counted up to this many for a package's priority: most constrained
+# first matters when a package has few versions left; botocore's 1800 need not be counted.
+_PRIORITY_CAP = 16
 
 
 class _Virtual:
@@ -271,7 +274,13 @@ class PythonProvider:
         if package in self.hot:
             return (-1, self.hot[package], package)
         project = self.project(split_package(package)[0])
-        return (sum(1 for version in project.versions if version in range), 0, package)
+        count = 0
+        for version in project.versions:  # counted up to a cap: only small counts change the order
+            if version in range:
+                count += 1
+                if count == _PRIORITY_CAP:
+                    break
+        return (count, 0, package)
 
     def choose_version(self, package: Hashable, range: VersionRange) -> Optional[Version]:
         """The newest acceptable version in range: finals first unless pre-releases are allowed or

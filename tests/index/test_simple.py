@@ -360,3 +360,27 @@ def test_concurrent_callers_share_one_fetch(tmp_path):
     for t in threads:
         t.join()
     assert len(client.requests) == 1 and len({id(r) for r in results}) == 1
+
+
+def test_parsed_pages_are_kept_and_replaced_when_the_page_changes(client, tmp_path, monkeypatch):
+    from pkm.index import _simple
+
+    body = b"x" * 8
+    serve_page(client, MAIN, "demo", wheel_entry(MAIN + "demo/demo-1.0-py3-none-any.whl", body, size=8,
+                                                 **{"requires-python": ">=3.8", "core-metadata": {"sha256": "ab"}}))
+    first = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
+    real = _simple.parse_project_page
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(_simple, "parse_project_page", refuse)
+    again = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
+    assert again == first and again.artifacts[0].requires_python == ">=3.8"
+    assert again.artifacts[0].core_metadata == {"sha256": "ab"}
+    monkeypatch.setattr(_simple, "parse_project_page", real)
+    serve_page(client, MAIN, "demo", wheel_entry(MAIN + "demo/demo-2.0-py3-none-any.whl", body))
+    changed = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
+    assert changed.versions == ("2.0",) and len(list((tmp_path / "pages").iterdir())) == 1
+    (next((tmp_path / "pages").iterdir())).write_bytes(b"\x00garbage")
+    assert make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo") == changed
