@@ -11,7 +11,8 @@ raises `NoResolution`, whose `failure` is the solver's derivation tree for `pkm.
 from __future__ import annotations
 
 from ._environment import PLATFORMS, Target
-from ._provider import PRERELEASE_POLICIES, PYTHON, ROOT, Options, PythonProvider, split_package
+from ._model import PRERELEASE_POLICIES, PYTHON, ROOT, Options, split_package
+from ._provider import PythonProvider
 from ._resolve import NoResolution, Resolution, ResolvedPackage, resolve
 
 __all__ = [

@@ -10,10 +10,8 @@ requires-python (so a version for another Python is ruled out, and explanations 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
 from packaging.ranges import VersionRange
 from packaging.requirements import Requirement
@@ -24,119 +22,16 @@ from packaging.version import Version
 from pkm.errors import NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 from pkm.resolver.pubgrub import Available, Unavailable, any_version, coerce_range, exactly, no_version
 
+from ._model import PYTHON, ROOT, Contradiction, Options, _Project, split_package
 from ._artifacts import NO_BUILD_REASON, Fit, fit_version, python_specifier, static_sdist_metadata, usable_files
 from ._direct import direct_artifact
 from ._environment import Target
 
 __all__ = ["Options", "PYTHON", "PythonProvider", "ROOT", "split_package"]
 
-PRERELEASE_POLICIES = ("if-necessary", "allow", "disallow")
 # Versions in range are counted up to this many for a package's priority: most constrained
 # first matters when a package has few versions left; botocore's 1800 need not be counted.
 _PRIORITY_CAP = 16
-
-
-class _Virtual:
-    """A package that is not a project: the root, or the target Python."""
-
-    __slots__ = ("label",)
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __repr__(self) -> str:
-        return self.label
-
-    __str__ = __repr__
-
-
-ROOT = _Virtual("you")
-PYTHON = _Virtual("Python")
-
-
-def split_package(package: Hashable) -> Tuple[str, Optional[str]]:
-    """("rich", "jupyter") for "rich[jupyter]", ("rich", None) for "rich"."""
-    text = str(package)
-    if text.endswith("]") and "[" in text:
-        base, _, extra = text[:-1].partition("[")
-        return base, extra
-    return text, None
-
-
-def _names(values: Iterable[str]) -> frozenset:
-    found = set()
-    for value in values:
-        for item in value.split(","):
-            item = item.strip()
-            if item:
-                found.add(item if item.startswith(":") else canonicalize_name(item))
-    return frozenset(found)
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to choose: pre-release policy, binary/source rules, constraints and overrides.
-
-    `no_binary`, `only_binary` and `no_build` hold project names or ":all:" (a comma-separated
-    value is split). `constraints` narrow a project's versions wherever it is required, never
-    adding it; `overrides` replace every requirement on their project (the specifier and marker
-    of the override win). `tmp_dir` is where sdists are downloaded to read their PKG-INFO.
-    `preferences` are (name, version) pairs, e.g. from an existing lock: that version is tried
-    first whenever it is in range and acceptable, so a re-lock changes as little as possible.
-    `build_metadata` reads the metadata of an sdist whose metadata is not static, by building it.
-    """
-
-    prereleases: str = "if-necessary"
-    no_binary: frozenset = frozenset()
-    only_binary: frozenset = frozenset()
-    no_build: frozenset = frozenset()
-    constraints: Tuple[Requirement, ...] = ()
-    overrides: Tuple[Requirement, ...] = ()
-    tmp_dir: Optional[Path] = None
-    preferences: Tuple[Tuple[str, Version], ...] = ()
-    #: sdist artifact -> its core metadata, by building it (PEP 517); None: such versions are
-    #: unavailable. Called only for sdists without static (PEP 643) metadata, once per version.
-    build_metadata: Optional[Callable[[Any], Any]] = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.prereleases not in PRERELEASE_POLICIES:
-            raise ValueError(f"prereleases must be one of {PRERELEASE_POLICIES}, not {self.prereleases!r}")
-        for attribute in ("no_binary", "only_binary", "no_build"):
-            value = getattr(self, attribute)
-            object.__setattr__(self, attribute, _names([value] if isinstance(value, str) else value))
-
-    def applies(self, attribute: str, name: str) -> bool:
-        names = getattr(self, attribute)
-        return ":all:" in names or name in names
-
-
-class Contradiction(Exception):
-    """The root's own requirements on one package admit no version (`a==1` and `a==2`)."""
-
-    def __init__(self, name: str, requirements: Sequence[str]) -> None:
-        super().__init__(name)
-        self.name, self.requirements = name, tuple(requirements)
-
-
-class _Project:
-    """One project's page, grouped by version (newest first)."""
-
-    __slots__ = ("name", "versions", "index_url", "missing")
-
-    def __init__(self, name: str, page: Any) -> None:
-        self.name = name
-        self.versions: Dict[Version, List[Any]] = {}
-        self.index_url = ""
-        self.missing: Optional[str] = None
-        if getattr(page, "artifacts", None) is None:
-            searched = ", ".join(getattr(page, "searched", ()) or ())
-            self.missing = f"{name} was not found on the index" + (f" (searched: {searched})" if searched else "")
-            return
-        self.index_url = getattr(page, "index_url", "")
-        grouped: Dict[Version, List[Any]] = {}
-        for artifact in page.artifacts:
-            grouped.setdefault(artifact.version, []).append(artifact)
-        self.versions = {v: grouped[v] for v in sorted(grouped, reverse=True)}
 
 
 class PythonProvider:

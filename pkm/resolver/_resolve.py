@@ -12,7 +12,8 @@ from pkm.errors import PkmError
 from pkm.resolver.pubgrub import DerivedCause, Incompatibility, NoSolution, NoVersionsCause, Solver
 
 from ._environment import Target
-from ._provider import ROOT, Contradiction, Options, PythonProvider, split_package
+from ._model import ROOT, Contradiction, Options, split_package
+from ._provider import PythonProvider
 
 __all__ = ["NoResolution", "Resolution", "ResolvedPackage", "resolve"]
 
