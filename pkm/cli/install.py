@@ -5,6 +5,7 @@
     pkm install --no-deps rich==14.0.0             (only the packages named)
     pkm install -e .                               (the project here, editable, with its dependencies)
     pkm install --lock pylock.toml            (what the lock pins; extras in the env are kept)
+    pkm install                                    (in a project: lock it if stale, then sync .venv)
 
 Wheels are fetched once into the store (sha256-verified), unpacked there with
 bytecode compiled, and hard-linked into the environment; the whole change
@@ -40,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-e", "--editable", action="append", default=[], type=Path, metavar="PATH",
                         help="install the project at PATH editable (PEP 660), with its dependencies (repeatable)")
     add_env_option(parser)
+    parser.add_argument("--project", type=Path, metavar="PATH",
+                        help="with no REQ: lock and sync this project (default: the nearest pyproject.toml upward)")
     parser.add_argument("--no-deps", action="store_true",
                         help="install only the packages named, not their dependencies")
     parser.add_argument("--only-binary", action="append", default=[], metavar="NAME|:all:",
@@ -220,8 +223,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     start = now()
     entries, constraints = _read_inputs(args)  # every input checked before the environment is touched
     if not entries and args.lock is None and not args.editable:
-        raise UsageError("nothing to install", hint="name packages (`pkm install rich`), or pass -r FILE, "
-                                                    "--lock FILE or -e PATH")
+        return _install_project(args, ctx, start)
     target = open_target(args.env, ctx.settings.home, args=args)
     if args.editable:
         import shutil
@@ -233,6 +235,24 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     return _install(args, ctx, start, entries, constraints, target, [])
+
+
+def _install_project(args: argparse.Namespace, ctx: Context, start: float) -> int:
+    """`pkm install` alone in a project: lock it if stale, then sync its venv (what `pkm sync` does)."""
+    from pkm.cli.sync import defaults, sync_project
+    from pkm.project import find_project, load_project
+
+    try:
+        if args.system:
+            raise NotFoundError("--system is not a project's environment")
+        path = find_project(Path.cwd(), args.project)
+    except NotFoundError:
+        if args.project is not None:
+            raise
+        raise UsageError("nothing to install", hint="name packages (`pkm install rich`), pass -r FILE, --lock FILE "
+                                                    "or -e PATH, or run it in a project") from None
+    return sync_project(load_project(path), defaults(env=args.env, reinstall=args.reinstall,
+                                                     link_mode=args.link_mode), ctx, start)
 
 
 def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List[Any], constraints: List[Any],

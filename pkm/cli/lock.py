@@ -25,7 +25,7 @@ from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
 from pkm.errors import PkmError
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "lock_text", "package_dependencies", "run", "write_lock_text"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,9 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def lock_text(resolution: Any, *, markers: Optional[Dict[str, str]] = None, extras: Sequence[str] = (),
               dependency_groups: Sequence[str] = (), default_groups: Sequence[str] = (),
               tool: Optional[Dict[str, Any]] = None) -> str:
-    """The deterministic pylock.toml text of a `pkm.resolver.Resolution` for its one target.
+    """The deterministic pylock.toml text of a `pkm.resolver.Resolution` for its one target;
+    each package lists what it depends on (by name, sorted).
 
     `markers` (name -> marker) and the extras/groups lists are for a project's lock."""
+    import dataclasses
+
     from pkm.lock import environment_marker, make_lock, package_from_artifacts, render_lock
 
     markers = markers or {}
@@ -59,14 +62,26 @@ def lock_text(resolution: Any, *, markers: Optional[Dict[str, str]] = None, extr
             raise PkmError(f"cannot lock {package.name}=={package.version}: the index gives no hash for "
                            f"{package.artifact.filename}",
                            hint="a lock records a hash for every file: use an index that publishes them")
-        packages.append(package_from_artifacts(package.name, str(package.version), files,
-                                               index=package.index_url or None, marker=markers.get(package.name),
-                                               requires_python=package.artifact.requires_python))
+        entry = package_from_artifacts(package.name, str(package.version), files,
+                                       index=package.index_url or None, marker=markers.get(package.name),
+                                       requires_python=package.artifact.requires_python)
+        packages.append(dataclasses.replace(entry, dependencies=[{"name": name} for name in
+                                                                  package_dependencies(resolution, package)]))
     target = resolution.target
     python = "%d.%d" % target.python_version.release[:2]
     lock = make_lock(packages, environments=[environment_marker(target.markers)], requires_python=f"=={python}.*",
                      extras=extras, dependency_groups=dependency_groups, default_groups=default_groups, tool=tool)
     return render_lock(lock)
+
+
+def package_dependencies(resolution: Any, package: Any) -> List[str]:
+    """The locked packages `package` depends on (through itself and the extras it was chosen with),
+    sorted: PEP 751 `dependencies`, which `pkm tree` and `pkm why` read back."""
+    locked = {p.name for p in resolution.packages}
+    found = set()
+    for node in [package.name] + [f"{package.name}[{extra}]" for extra in package.extras]:
+        found.update(dep.split("[")[0] for dep in resolution.edges.get(node, ()))
+    return sorted(name for name in found if name in locked and name != package.name)
 
 
 def _versions(text: str, path: Path) -> Dict[str, str]:

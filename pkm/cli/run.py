@@ -2,12 +2,16 @@
 
     pkm run tool.py ARGS...              the same as `python -m pkm.run tool.py ARGS...`
     pkm run python -c 'import rich'      the interpreter, with the context active (also -m MODULE, SCRIPT)
+    pkm run test                         a task of [tool.pkm.tasks] (see `pkm task`)
     pkm run black --check .              a console script of a distribution in the context
 
 The context is the script's PEP 723 block, else the enclosing project's
 dependencies, plus `--with` requirements; see `python -m pkm.run --help`.
 The command replaces pkm's process with `python -m pkm.run`, so the script
-starts clean: none of pkm's modules are loaded in it.
+starts clean: none of pkm's modules are loaded in it. In a project, the
+variables of its `.env` and `[tool.pkm.env]` are set first (a variable
+already set in the environment wins). NAME is tried as a task before a
+console script.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List
+from typing import Any, List
 
 from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
@@ -78,10 +82,29 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not command:
         raise UsageError("nothing to run", hint="pkm run SCRIPT.py [ARGS...], pkm run python -c CODE, or pkm run NAME")
     first, rest = command[0], command[1:]
+    from pkm.cli._project_env import command_environ, read_pyproject
+
+    pyproject = read_pyproject(quiet_missing=True)
     if first.endswith(".py") or os.path.isfile(first):
         target = [first, *rest]
     elif first in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
         target = rest if rest else ["-m", "code"]  # no arguments: an interactive interpreter
     else:
+        tasks = _tasks(pyproject)
+        if first in tasks:
+            from pkm.cli.task import run_task
+
+            return run_task(pyproject, tasks, first, rest, ctx)
         target = ["--console-script", first, *rest]
+    if pyproject is not None:  # the project's .env and [tool.pkm.env], under what is already set
+        os.environ.update({k: v for k, v in command_environ(pyproject).items() if k not in os.environ})
     return exec_runtime(runtime_options(args) + target)
+
+
+def _tasks(pyproject: Any) -> dict:
+    """The project's tasks; {} outside a project or when it declares none (never parsed then)."""
+    if pyproject is None or not pyproject.data:
+        return {}
+    from pkm.cli.task import project_tasks
+
+    return project_tasks(pyproject)

@@ -145,7 +145,10 @@ def render_lock_dict(data: Mapping[str, Any]) -> str:
         if isinstance(value, Mapping):
             raise TypeError(f"unexpected table at the top of a lock: {key}")
         lines.append(f"{_key(key)} = {_value(value)}")
-    for package in sorted(data.get("packages", ()), key=_package_sort_key):
+    packages = sorted(data.get("packages", ()), key=_package_sort_key)
+    if not packages:
+        lines.append("packages = []")  # required by PEP 751, even when nothing is locked
+    for package in packages:
         lines += [""] + _package_lines(package)
     tool = data.get("tool")
     if isinstance(tool, Mapping) and tool:

@@ -141,3 +141,14 @@ def test_install_editable_with_dependencies(pkm, shelf):
     assert probe.stdout.startswith("Hello from edit! 1.0 "), probe.stderr
     assert json.loads(probe.stdout.split(" 1.0 ", 1)[1]) == {"url": (pkm.work / "edit").as_uri(),
                                                               "dir_info": {"editable": True}}
+
+
+def test_a_project_without_dependencies_syncs(pkm, monkeypatch):
+    assert pkm("new", "empty")[0] == 0
+    project = pkm.work / "empty"
+    text = (project / "pyproject.toml").read_text().replace('dev = ["pytest>=8"]', "dev = []")
+    (project / "pyproject.toml").write_text(text)
+    monkeypatch.chdir(project)
+    code, out, err = pkm("sync")
+    assert code == 0, err
+    assert pkm.python(project, "import empty; print(empty.hello())").stdout == "Hello from empty!\n"
