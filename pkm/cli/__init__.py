@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remove": ("pkm.cli.remove", "Remove requirements from the project (or a script), re-lock and sync"),
     "run": ("pkm.cli.run", "Run a script or command with its dependencies, no install step"),
     "exec": ("pkm.cli.exec", "Run a command inside the project's synced .venv"),
+    "shell": ("pkm.cli.shell", "Start a shell with the project's .venv active and its variables set"),
     "task": ("pkm.cli.task", "Run a task of [tool.pkm.tasks], its dependencies first"),
     "x": ("pkm.cli.x", "Run a package's console script from the store (like uvx)"),
     "index": ("pkm.cli.index", "Query a package index (available versions)"),

@@ -107,3 +107,14 @@ def test_install_alone_locks_and_syncs_the_project(project, tmp_path, monkeypatc
     monkeypatch.chdir(elsewhere)
     code, out, err = project("install")
     assert (code, out) == (2, "") and "nothing to install" in err
+
+
+def test_shell_runs_the_users_shell_inside_the_venv(pkm, publish, monkeypatch):
+    publish("lib", "1.0", files={"lib.py": ""})
+    (pkm.work / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\ndependencies = ["lib"]\n'
+                                            '[tool.pkm.env]\nGREETING = "hi"\n')
+    monkeypatch.setenv("SHELL", "/bin/sh")
+    out = pkm.work / "out.txt"
+    code, _, err = pkm("shell", "-c", f'echo "$VIRTUAL_ENV $GREETING $PKM_SHELL" > {out}; exit 4')
+    assert code == 4, err
+    assert out.read_text() == f"{pkm.work / '.venv'} hi {pkm.work}\n"
