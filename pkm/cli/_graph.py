@@ -56,7 +56,9 @@ def project_graph(project: Any, ctx: Context, args: argparse.Namespace) -> Graph
     from pkm._toml import parse_toml
     from pkm.cli._project import lock_state
     from pkm.lock import read_lock
+    from pkm.project import in_workspace
 
+    project = in_workspace(project)
     state = lock_state(project)
     lock = read_lock(project.lock_path) if state == "fresh" else None
     if lock is not None and lock.packages and all(p.dependencies is None for p in lock.packages):

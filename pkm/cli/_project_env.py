@@ -107,7 +107,11 @@ def _in_sync(project: Any) -> bool:
 
 def synced_venv(project: Any, ctx: Context, *, frozen: bool = False, no_sync: bool = False) -> Path:
     """The project's `.venv`, synced first (lock if stale, then `pkm sync`'s defaults) when needed.
-    Sync output goes to stderr: stdout belongs to the command that runs next."""
+    Sync output goes to stderr: stdout belongs to the command that runs next. For a workspace
+    member, the workspace's venv."""
+    from pkm.project import in_workspace
+
+    project = in_workspace(project)
     if no_sync:
         if not (project.venv / "pyvenv.cfg").is_file():
             raise NotFoundError(f"{project.venv} does not exist", hint="run `pkm sync` first, or drop --no-sync")

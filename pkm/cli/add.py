@@ -107,7 +107,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     args.upgrade, args.upgrade_package = False, []
     # First with the requirements as given (bare names unbounded) to learn the versions chosen...
     trial = parse_project(_edit(project.text, table, key, requirements, [str(r) for r in requirements]), project.path)
-    _, resolution = lock_project(trial, ctx, args)
+    from pkm.project import in_workspace
+
+    _, resolution = lock_project(in_workspace(trial), ctx, args)
     chosen = {p.name: p.version for p in resolution.packages}
     from packaging.utils import canonicalize_name
 
@@ -116,13 +118,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     # ...then the file as it will be written, and its lock (the same versions: the pages are cached).
     text = _edit(project.text, table, key, requirements, written)
     final = parse_project(text, project.path)
-    lock, _ = lock_project(final, ctx, args)
+    whole = in_workspace(final)
+    lock, _ = lock_project(whole, ctx, args)
     _write(project.path, text)
-    write_lock_text(project.lock_path, lock)
+    write_lock_text(whole.lock_path, lock)
     place = f"[{table}] {key}" if table != "project" else "[project] dependencies"
     ctx.console.info("\n".join([f"Added to {place} in {project.path}:"] + [f"  {line}" for line in written]))
     if args.no_sync:
-        ctx.console.result(f"Updated {project.path} and {project.lock_path}",
+        ctx.console.result(f"Updated {project.path} and {whole.lock_path}",
                            data={"added": written, "synced": False})
         return 0
     return sync_project(final, defaults(group=[args.group] if args.group else [],

@@ -109,7 +109,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if not (args.requirements or args.requirement_files):
         from pkm.project import find_project, load_project
 
-        project = load_project(find_project(Path.cwd(), args.project))
+        from pkm.project import in_workspace
+
+        project = in_workspace(load_project(find_project(Path.cwd(), args.project)))
     output: Path = args.output or (project.lock_path if project is not None else Path("pylock.toml"))
     old_text = output.read_text(encoding="utf-8") if output.is_file() else None
     old = _versions(old_text, output) if old_text is not None else {}  # a broken lock fails here, before any work

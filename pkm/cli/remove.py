@@ -78,11 +78,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     text = _remove(project.text, table, key, args.names, f"{place} of {project.path}")
     final = parse_project(text, project.path)
     args.upgrade, args.upgrade_package = False, []
-    lock, _ = lock_project(final, ctx, args)
+    from pkm.project import in_workspace
+
+    whole = in_workspace(final)
+    lock, _ = lock_project(whole, ctx, args)
     _write(project.path, text)
-    write_lock_text(project.lock_path, lock)
+    write_lock_text(whole.lock_path, lock)
     ctx.console.info(f"Removed {', '.join(args.names)} from {place} in {project.path}")
     if args.no_sync:
-        ctx.console.result(f"Updated {project.path} and {project.lock_path}", data={"removed": args.names})
+        ctx.console.result(f"Updated {project.path} and {whole.lock_path}", data={"removed": args.names})
         return 0
     return sync_project(final, defaults(), ctx, start)

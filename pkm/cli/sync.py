@@ -45,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     project.add_argument("--frozen", action="store_true",
                          help="use the lock as it is: a missing or stale lock is an error, never re-locked")
     project.add_argument("--active", action="store_true", help="sync the activated $VIRTUAL_ENV instead of .venv")
+    project.add_argument("--package", metavar="NAME",
+                         help="in a workspace: only this member, the members it requires, and their dependencies")
     add_install_options(parser)
     add_index_options(parser)
 
@@ -135,7 +137,7 @@ def _project_venv(project: Any, args: argparse.Namespace, ctx: Context) -> Path:
 def defaults(**overrides: Any) -> argparse.Namespace:
     """The arguments of a bare `pkm sync` (for `pkm add` / `pkm remove`, which sync afterwards)."""
     values = dict(lock=None, env=None, project=None, group=[], no_dev=False, no_default_groups=False, extra=[],
-                  all_extras=False, frozen=False, active=False, reinstall=False, link_mode="hardlink")
+                  all_extras=False, frozen=False, active=False, reinstall=False, link_mode="hardlink", package=None)
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -147,10 +149,15 @@ def _sync_project(args: argparse.Namespace, ctx: Context, start: float) -> int:
 
 
 def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: float) -> int:
-    """Lock the project if its lock is missing or stale (unless --frozen), then make its venv match."""
+    """Lock the project (its workspace's, for a member) if its lock is missing or stale (unless
+    --frozen), then make its venv match."""
     from pkm.cli._project import lock_project, lock_state
     from pkm.cli._target import open_target
     from pkm.cli.lock import write_lock_text
+    from pkm.project import in_workspace
+
+    project = in_workspace(project)
+    members = _selected_members(project, getattr(args, "package", None))
 
     groups, extras = _groups(project, args), _extras(project, args)
     state = lock_state(project)
@@ -170,24 +177,76 @@ def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: fl
     from pkm.lock import pins_from_lock, read_lock
 
     interpreter = target.interpreter
-    pins = pins_from_lock(read_lock(project.lock_path), marker_env=interpreter.markers(), tags=interpreter.tags(),
+    lock = read_lock(project.lock_path)
+    pins = pins_from_lock(lock, marker_env=interpreter.markers(), tags=interpreter.tags(),
                           lock_dir=project.root, where=str(project.lock_path), extras=extras,
                           dependency_groups=groups)
-    own = _own_name(project)
-    code = _apply(pins, target, args, ctx, start, str(project.lock_path), keep=(own,) if own else ())
-    _install_project(project, target, ctx)
+    if getattr(args, "package", None):
+        wanted = _needed_by(members, project, lock, groups, extras, interpreter.markers())
+        pins = [pin for pin in pins if pin.name in wanted]
+    own = tuple(_name(m) for m in (project.members or (project,)))
+    code = _apply(pins, target, args, ctx, start, str(project.lock_path), keep=own)
+    for member in members:
+        _install_project(member, target, ctx)
     return code
 
 
-def _own_name(project: Any) -> Optional[str]:
+def _name(project: Any) -> str:
     from packaging.utils import canonicalize_name
 
     return canonicalize_name(project.name)
 
 
+def _selected_members(project: Any, package: Optional[str]) -> List[Any]:
+    """The projects to install editable: every workspace member (or the project), or with
+    `--package NAME` that member and the members it requires, transitively."""
+    from packaging.utils import canonicalize_name
+
+    everyone = {_name(m): m for m in (project.members or (project,))}
+    if not package:
+        return list(everyone.values())
+    if canonicalize_name(package) not in everyone:
+        raise UsageError(f"--package {package}: not a member of the workspace",
+                         hint=f"its members: {', '.join(sorted(everyone))}")
+    chosen, stack = {}, [canonicalize_name(package)]
+    while stack:
+        name = stack.pop()
+        if name in chosen:
+            continue
+        chosen[name] = everyone[name]
+        stack += [canonicalize_name(r.name) for r in everyone[name].dependencies if canonicalize_name(r.name) in everyone]
+    return list(chosen.values())
+
+
+def _needed_by(members: List[Any], project: Any, lock: Any, groups: List[str], extras: List[str],
+               markers: Any) -> set:
+    """The locked packages the selected members need (their requirements, chosen groups and extras,
+    and everything those depend on, by the lock's `dependencies`)."""
+    from packaging.utils import canonicalize_name
+
+    env = dict(markers, extra="")
+    start = []
+    for member in members:
+        requirements = list(member.dependencies)
+        for group in groups:
+            requirements += member.groups.get(group, [])
+        for extra in extras:
+            requirements += member.optional.get(extra, [])
+        start += [canonicalize_name(r.name) for r in requirements if r.marker is None or r.marker.evaluate(env)]
+    edges = {p.name: [canonicalize_name(d.get("name", "")) for d in (p.dependencies or ())] for p in lock.packages}
+    seen: set = set()
+    while start:
+        name = start.pop()
+        if name not in seen:
+            seen.add(name)
+            start += edges.get(name, [])
+    return seen
+
+
 def _install_project(project: Any, target: Any, ctx: Context) -> None:
-    """The project itself, editable (its source importable from the venv; see `pkm.build`), when it is
-    a package: it declares `[build-system]`. Without one it is only a set of dependencies (as with uv)."""
+    """A project (or workspace member), editable (its source importable from the venv; see
+    `pkm.build`), when it is a package: it declares `[build-system]`. Without one it is only a set
+    of dependencies (as with uv)."""
     if not project.buildable:
         return
     from pkm.cli._editable import install_editable

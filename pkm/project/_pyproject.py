@@ -32,6 +32,7 @@ class Project(NamedTuple):
     default_groups: List[str]
     text: str
     buildable: bool = False  # it declares [build-system]: a package, installed editable by `pkm sync`
+    members: tuple = ()  # a workspace's member projects (see `pkm.project.in_workspace`); () otherwise
 
     @property
     def venv(self) -> Path:
