@@ -41,6 +41,10 @@ def project_target(project: Any, home: Path) -> Any:
         from pkm.env import probe
 
         target = Target.from_interpreter(probe(project.venv / "bin" / "python", cache_dir=home / "interpreters-v1"))
+    elif project.env_python:  # a named environment of [tool.pkm.envs], not created yet
+        from pkm.env import find_interpreter
+
+        target = Target.from_interpreter(find_interpreter(project.env_python, cache_dir=home / "interpreters-v1"))
     else:
         target = Target.running()
     if project.requires_python and not SpecifierSet(project.requires_python).contains(target.python_version,

@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                         help="the lock file to write (default: pylock.toml, the project's in a project); "
                              "its versions are kept where they fit")
+    parser.add_argument("--env-name", metavar="NAME",
+                        help="in a project: lock its environment NAME of [tool.pkm.envs] (pylock.NAME.toml)")
     parser.add_argument("--project", type=Path, metavar="PATH",
                         help="lock this project (default: the nearest pyproject.toml upward, when no REQ or -r is given)")
     parser.add_argument("--check", action="store_true",
@@ -112,6 +114,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         from pkm.project import in_workspace
 
         project = in_workspace(load_project(find_project(Path.cwd(), args.project)))
+        if args.env_name:
+            project = project.with_env(args.env_name)
     output: Path = args.output or (project.lock_path if project is not None else Path("pylock.toml"))
     old_text = output.read_text(encoding="utf-8") if output.is_file() else None
     old = _versions(old_text, output) if old_text is not None else {}  # a broken lock fails here, before any work

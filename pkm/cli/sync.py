@@ -45,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     project.add_argument("--frozen", action="store_true",
                          help="use the lock as it is: a missing or stale lock is an error, never re-locked")
     project.add_argument("--active", action="store_true", help="sync the activated $VIRTUAL_ENV instead of .venv")
+    project.add_argument("--env-name", metavar="NAME",
+                         help="sync the environment NAME of [tool.pkm.envs] (.venvs/NAME, pylock.NAME.toml)")
     project.add_argument("--package", metavar="NAME",
                          help="in a workspace: only this member, the members it requires, and their dependencies")
     add_install_options(parser)
@@ -126,9 +128,11 @@ def _project_venv(project: Any, args: argparse.Namespace, ctx: Context) -> Path:
     if not (project.venv / "pyvenv.cfg").is_file():
         import sys
 
-        from pkm.env import create_venv, probe
+        from pkm.env import create_venv, find_interpreter, probe
 
-        interpreter = probe(sys.executable, cache_dir=ctx.settings.home / "interpreters-v1")
+        cache = ctx.settings.home / "interpreters-v1"
+        interpreter = (find_interpreter(project.env_python, cache_dir=cache) if project.env_python
+                       else probe(sys.executable, cache_dir=cache))
         create_venv(project.venv, interpreter)
         ctx.console.info(f"Created {project.venv} ({interpreter.display_name} {interpreter.version_str})")
     return project.venv
@@ -137,7 +141,8 @@ def _project_venv(project: Any, args: argparse.Namespace, ctx: Context) -> Path:
 def defaults(**overrides: Any) -> argparse.Namespace:
     """The arguments of a bare `pkm sync` (for `pkm add` / `pkm remove`, which sync afterwards)."""
     values = dict(lock=None, env=None, project=None, group=[], no_dev=False, no_default_groups=False, extra=[],
-                  all_extras=False, frozen=False, active=False, reinstall=False, link_mode="hardlink", package=None)
+                  all_extras=False, frozen=False, active=False, reinstall=False, link_mode="hardlink", package=None,
+                  env_name=None)
     values.update(overrides)
     return argparse.Namespace(**values)
 
@@ -157,6 +162,8 @@ def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: fl
     from pkm.project import in_workspace
 
     project = in_workspace(project)
+    if getattr(args, "env_name", None):
+        project = project.with_env(args.env_name)
     members = _selected_members(project, getattr(args, "package", None))
 
     groups, extras = _groups(project, args), _extras(project, args)

@@ -33,14 +33,31 @@ class Project(NamedTuple):
     text: str
     buildable: bool = False  # it declares [build-system]: a package, installed editable by `pkm sync`
     members: tuple = ()  # a workspace's member projects (see `pkm.project.in_workspace`); () otherwise
+    envs: Dict[str, Dict[str, Any]] = {}  # [tool.pkm.envs]: name -> {"python", "groups", "extras"}
+    env_name: str = ""  # set by `with_env`: the named environment this project value stands for
 
     @property
     def venv(self) -> Path:
-        return self.root / ".venv"
+        return self.root / ".venvs" / self.env_name if self.env_name else self.root / ".venv"
 
     @property
     def lock_path(self) -> Path:
-        return self.root / "pylock.toml"
+        return self.root / (f"pylock.{self.env_name}.toml" if self.env_name else "pylock.toml")
+
+    @property
+    def env_python(self) -> Optional[str]:
+        return self.envs.get(self.env_name, {}).get("python") if self.env_name else None
+
+    def with_env(self, name: str) -> "Project":
+        """This project as its environment `name` of [tool.pkm.envs] sees it: its own venv
+        (`.venvs/NAME`), lock (`pylock.NAME.toml`), Python and groups."""
+        from pkm.errors import UsageError
+
+        if name not in self.envs:
+            raise UsageError(f"{self.name} has no environment `{name}`",
+                             hint=f"its environments: {', '.join(sorted(self.envs)) or 'none'} ([tool.pkm.envs.NAME])")
+        env = self.envs[name]
+        return self._replace(env_name=name, default_groups=list(env.get("groups", self.default_groups)))
 
 
 def find_project(start: Path, explicit: Optional[Path] = None) -> Path:
@@ -126,5 +143,23 @@ def parse_project(text: str, path: Path) -> Project:
         requires_python=str(requires_python) if requires_python is not None else None,
         dependencies=_requirements(project.get("dependencies", []), path, text, "dependencies", "project"),
         optional=optional, groups=_groups(data, path, text), default_groups=list(defaults), text=text,
-        buildable=isinstance(data.get("build-system"), dict),
+        buildable=isinstance(data.get("build-system"), dict), envs=_envs(tool, path, text),
     )
+
+
+def _envs(tool: Any, path: Path, text: str) -> Dict[str, Dict[str, Any]]:
+    raw = tool.get("envs", {}) if isinstance(tool, dict) else {}
+    if not isinstance(raw, dict):
+        raise InputFileError("[tool.pkm.envs] must be a table of environments", path=str(path),
+                             line=key_line(text, "envs", "tool.pkm"),
+                             hint='write [tool.pkm.envs.py312] python = "3.12", groups = ["test"]')
+    envs = {}
+    for name, env in raw.items():
+        line = key_line(text, "python", f"tool.pkm.envs.{name}")
+        ok = isinstance(env, dict) and set(env) <= {"python", "groups"} and isinstance(env.get("python", ""), str) \
+            and isinstance(env.get("groups", []), list) and all(isinstance(g, str) for g in env.get("groups", []))
+        if not ok:
+            raise InputFileError(f"[tool.pkm.envs.{name}] takes python (a string) and groups (a list of names)",
+                                 path=str(path), line=line, hint='write python = "3.12", groups = ["test"]')
+        envs[name] = dict(env)
+    return envs

@@ -152,3 +152,22 @@ def test_a_project_without_dependencies_syncs(pkm, monkeypatch):
     code, out, err = pkm("sync")
     assert code == 0, err
     assert pkm.python(project, "import empty; print(empty.hello())").stdout == "Hello from empty!\n"
+
+
+def test_named_environments_have_their_own_venv_lock_and_groups(pkm, shelf):
+    python = "%d.%d" % sys.version_info[:2]
+    (pkm.work / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1"\ndependencies = ["lib==1.0"]\n'
+        '[dependency-groups]\ndev = ["testtool"]\ndocs = ["helper"]\n'
+        f'[tool.pkm.envs.docs]\npython = "{python}"\ngroups = ["docs"]\n')
+    code, out, err = pkm("sync", "--env-name", "docs")
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + helper==2.0", " + lib==1.0"]  # the env's groups, not dev
+    assert (pkm.work / ".venvs" / "docs" / "pyvenv.cfg").is_file() and (pkm.work / "pylock.docs.toml").is_file()
+    assert not (pkm.work / ".venv").exists()
+    code, _, err = pkm("sync", "--env-name", "nope")
+    assert code == 2 and "p has no environment `nope`" in err
+    (pkm.work / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1"\n[tool.pkm.envs.bad]\npython = 3\n')
+    code, _, err = pkm("sync", "--env-name", "bad")
+    assert code == 2 and "[tool.pkm.envs.bad] takes python (a string)" in err
