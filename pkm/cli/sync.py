@@ -195,6 +195,10 @@ def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: fl
     code = _apply(pins, target, args, ctx, start, str(project.lock_path), keep=own)
     for member in members:
         _install_project(member, target, ctx)
+    from pkm.cli._hook import write_extension_hook
+
+    if write_extension_hook(project, target):
+        ctx.console.detail(f"the project's extensions are active in {target.path}")
     return code
 
 

@@ -38,3 +38,31 @@ def test_an_extension_that_cannot_apply_stops_the_script(run):
     done = run("go.py", cwd=root)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.startswith("error: ") and "str" in done.stderr and "\nhint: " in done.stderr
+
+
+def test_extensions_are_active_in_the_projects_synced_venv(run, tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    from pkm.cli import main
+
+    root = _project(run, '[tool.pkm.extensions]\n"fractions.Fraction" = ["myext:as_percent"]\n'
+                          '[tool.pkm.patches]\n"json" = ["myext:patch_json"]\n')
+    (root / "pyproject.toml").write_text('[build-system]\nrequires = ["pkm-tool"]\nbuild-backend = "pkm.backend"\n'
+                                         + (root / "pyproject.toml").read_text()
+                                         + '[tool.pkm.build]\npackages = ["myext"]\n')
+    (root / "src" / "myext").mkdir()
+    (root / "src" / "myext.py").rename(root / "src" / "myext" / "__init__.py")  # a package, so it builds
+    for key, value in run.env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(root)
+    assert main(["sync"]) == 0, capsys.readouterr().err
+    venv_python = str(root / ".venv" / "bin" / "python")
+    code = "import json; from fractions import Fraction; print(Fraction(1, 4).as_percent(), json.pretty([1]).count('\\n'))"
+    done = subprocess.run([venv_python, "-c", code], capture_output=True, text=True, env=run.env)
+    assert (done.returncode, done.stdout) == (0, "25% 2\n"), done.stderr
+    text = (root / "pyproject.toml").read_text().split("[tool.pkm.extensions]")[0]
+    (root / "pyproject.toml").write_text(text + '[tool.pkm.build]\npackages = ["myext"]\n')
+    assert main(["sync"]) == 0
+    done = subprocess.run([venv_python, "-c", "from fractions import Fraction; Fraction(1).as_percent"],
+                          capture_output=True, text=True, env=run.env)
+    assert done.returncode == 1 and "AttributeError" in done.stderr  # declarations gone: hook gone
