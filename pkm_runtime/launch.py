@@ -40,13 +40,26 @@ def run_module(name, args):
     _guarded(lambda: runpy._run_module_as_main(name, alter_argv=True), None)
 
 
-def run_console_script(name, args):
-    """Run the console script `name` (an entry point in group `console_scripts`) like its launcher would."""
+def run_console_script(name, args, path_fallback=False):
+    """Run the console script `name` (an entry point in group `console_scripts`) like its launcher would;
+    with `path_fallback`, a name no distribution provides is run from PATH instead (its Python child
+    processes still inherit the context), as `pkm run NAME` promises."""
     from importlib.metadata import entry_points
 
     found = entry_points()
     group = found.select(group="console_scripts") if hasattr(found, "select") else found.get("console_scripts", ())
     match = next((ep for ep in group if ep.name == name), None)
+    if match is None and path_fallback:
+        import shutil
+
+        found = shutil.which(name)
+        if found is not None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execv(found, [name] + list(args))
+        sys.stderr.write(f"error: command not found: {name}\n"
+                         "hint: not a script, a task, a console script of the context, nor a program on PATH\n")
+        raise SystemExit(127)
     if match is None:
         sys.stderr.write(f"error: no console script named {name!r} in this context\n"
                          "hint: check the name (a distribution's scripts are listed in its entry_points.txt)\n")

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             from pkm.cli.task import run_task
 
             return run_task(pyproject, tasks, first, rest, ctx)
-        target = ["--console-script", first, *rest]
+        target = ["--command", first, *rest]
     if pyproject is not None:  # the project's .env and [tool.pkm.env], under what is already set
         os.environ.update({k: v for k, v in command_environ(pyproject).items() if k not in os.environ})
     return exec_runtime(runtime_options(args) + target)

@@ -15,6 +15,7 @@ options:
                      requirements alone (what `pkm x` uses)
   --console-script NAME
                      run the console script NAME of a distribution in the context
+  --command NAME     the same, falling back to the program NAME on PATH
   -h, --help         show this help
 
 Options come before SCRIPT / -m / -c / --console-script; everything after
@@ -54,7 +55,7 @@ def _parse(argv):
             else:
                 value = arg[len("--with="):]
             options["with"].append(value)
-        elif arg in ("-m", "-c", "--console-script"):
+        elif arg in ("-m", "-c", "--console-script", "--command"):
             if index + 1 == len(argv):
                 raise _Usage(f"{arg} needs an argument")
             options["target"] = (arg, argv[index + 1])
@@ -148,6 +149,8 @@ class _Runner:
             launch.run_module(value, args)
         elif kind == "--console-script":
             launch.run_console_script(value, args)
+        elif kind == "--command":
+            launch.run_console_script(value, args, path_fallback=True)
         else:
             launch.run_code(value, args)
 

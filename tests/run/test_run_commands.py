@@ -51,3 +51,10 @@ def test_errors_of_pkm_run_and_pkm_x(run, publish):
     assert done.returncode == 1 and "no console script named 'nosuchscript'" in done.stderr
     done = pkm(run, "x", "bad req!")
     assert done.returncode == 2 and "invalid requirement `bad req!`" in done.stderr
+
+
+def test_pkm_run_falls_back_to_a_program_on_path(run):
+    done = pkm(run, "run", "sh", "-c", "echo from-path")
+    assert (done.returncode, done.stdout) == (0, "from-path\n"), done.stderr
+    done = pkm(run, "run", "no-such-program-zz")
+    assert done.returncode == 127 and "command not found: no-such-program-zz" in done.stderr
