@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-__all__ = ["REQUIREMENTS", "SCENARIOS", "Scenario", "Tools", "environment"]
+from bench_build import BUILD_FILES, JOBS, SDISTS, build_commands, build_setup, fresh_outputs, \
+    fresh_outputs_and_pkm_builds, second_build_commands
+
+__all__ = ["REQUIREMENTS", "RUN_SCRIPT", "SCENARIOS", "Scenario", "Tools", "environment"]
 
 Argv = List[str]
 PerTool = Dict[str, List[Argv]]
@@ -33,14 +36,19 @@ PKM_HOME, UV_CACHE, PIP_CACHE = "pkm-home", "uv-cache", "pip-cache"
 # than PyPI (this machine's pip.conf adds find-links and file:// indexes).
 _SCRUBBED = ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "PIP_NO_CACHE_DIR",
              "UV_INDEX", "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS", "UV_NO_CACHE",
-             "UV_OFFLINE", "PKM_INDEX_URL", "PKM_EXTRA_INDEX_URL", "PKM_FIND_LINKS", "PKM_OFFLINE")
+             "UV_OFFLINE", "PKM_INDEX_URL", "PKM_EXTRA_INDEX_URL", "PKM_FIND_LINKS", "PKM_OFFLINE",
+             # Settings that change how any Python starts: without bytecode writes, modules
+             # that have no .pyc yet (pkm's store trees, uv's script env) are compiled on
+             # every run; an inherited path or runtime context would leak into every tool.
+             "PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "PYTHONHOME", "PKM_RUNTIME_MANIFEST")
 
 
 def environment(work: Path, base: Optional[Dict[str, str]] = None) -> Tuple[Dict[str, str], Dict[str, str]]:
     """(full environment, the settings the benchmark adds) for commands run in `work`.
 
     Each tool gets a private cache under `work`, reads no config file, and
-    talks to PyPI only. Certificate settings (PIP_CERT, SSL_CERT_FILE) pass.
+    talks to PyPI only; PYTHONDONTWRITEBYTECODE and PYTHONPATH are dropped.
+    Certificate settings (PIP_CERT, SSL_CERT_FILE) pass.
     """
     added = {"PKM_HOME": str(work / PKM_HOME), "UV_CACHE_DIR": str(work / UV_CACHE),
              "PIP_CACHE_DIR": str(work / PIP_CACHE), "UV_NO_CONFIG": "1", "PIP_CONFIG_FILE": os.devnull,
@@ -91,6 +99,9 @@ class Scenario:
     files: Dict[str, str] = field(default_factory=dict)
     runs: Tuple[int, int] = (20, 2)
     quick_runs: Optional[Tuple[int, int]] = (5, 1)
+    # Per other tool, the target for pkm: ("ms", 10.0) is "at most 10 ms slower",
+    # ("x", 1.5) is "at most 1.5 times as long" (run.py reports met or missed).
+    goals: Dict[str, Tuple[str, float]] = field(default_factory=dict)
 
 
 def _rm(*paths: str) -> Argv:
@@ -152,11 +163,93 @@ def _install_commands(bytecode: bool) -> Callable[[Tools, Path], Dict[str, Argv]
     return commands
 
 
+# The runtime scenarios' script: PEP 723 metadata, rich and attrs pinned so that all
+# three runners import the same versions; it prints to the harness's pipe (no TTY).
+_RICH, _ATTRS = "rich==15.0.0", "attrs==26.1.0"
+RUN_SCRIPT = f'''# /// script
+# requires-python = ">=3.9"
+# dependencies = ["{_RICH}", "{_ATTRS}"]
+# ///
+import attrs
+from rich.console import Console
+from rich.table import Table
+
+
+@attrs.frozen
+class Runner:
+    name: str
+    command: str
+
+
+table = Table("runner", "command", title="one script, three runners")
+for runner in (Runner("pkm", "python -m pkm.run"), Runner("uv", "uv run --script"), Runner("python", "python")):
+    table.add_row(runner.name, runner.command)
+Console(width=60).print(table)
+'''
+_RUN_FILES = {"script.py": RUN_SCRIPT}
+REPO = Path(__file__).resolve().parent.parent
+PKM_VENV, FLOOR_VENV = "pkm-venv", "floor-venv"
+
+
+def _run_commands(t: Tools, w: Path) -> Dict[str, Argv]:
+    # One base interpreter for all three: both venvs are made from the tool venv's
+    # Python, and uv builds its script environment from the same one.
+    return {
+        "pkm": [f"{PKM_VENV}/bin/python", "-m", "pkm.run", "script.py"],
+        "uv": [t.bin("uv"), "run", "-q", "--python", t.python, "--script", "script.py"],
+        "python": [f"{FLOOR_VENV}/bin/python", "script.py"],
+    }
+
+
+def _run_setup(t: Tools, w: Path) -> PerTool:
+    # pkm gets a venv of its own (pkm and packaging only): the tool venv's
+    # distutils-precedence.pth and matplotlib would slow its interpreter's start.
+    # The floor is installed by pip (default bytecode compile), whose cache no
+    # runtime scenario times.
+    venv = [t.python, "-m", "venv", "--without-pip"]
+    return {
+        "pkm": [_rm(PKM_VENV), venv + [PKM_VENV],
+                [t.bin("pip"), "--python", f"{PKM_VENV}/bin/python", "install", "-q", str(REPO)]],
+        "python": [_rm(FLOOR_VENV), venv + [FLOOR_VENV],
+                   [t.bin("pip"), "--python", f"{FLOOR_VENV}/bin/python", "install", "-q", _RICH, _ATTRS]],
+    }
+
+
+def _wipe_run_caches(t: Tools, w: Path) -> PerTool:
+    caches = _wipe_caches(t, w)
+    return {"pkm": caches["pkm"], "uv": caches["uv"]}
+
+
 def _has(*commands: str) -> Callable[[Tools], bool]:
     return lambda tools: tools.has_command(*commands)
 
 
 SCENARIOS = [
+    Scenario(
+        "run-warm",
+        "run a PEP 723 script importing rich and attrs: `python -m pkm.run` (manifest written by the warm-up) "
+        "vs `uv run --script` (script env cached by the warm-up) vs plain python in a prepared venv (the floor)",
+        _run_commands,
+        setup=_run_setup,
+        available=_has("run"),
+        files=_RUN_FILES,
+        runs=(30, 3),
+        quick_runs=(10, 2),
+        goals={"python": ("ms", 10.0), "uv": ("x", 1.0)},
+    ),
+    Scenario(
+        "run-cold",
+        "the same script with empty caches: PKM_HOME and UV_CACHE_DIR wiped before every run "
+        "(resolve, fetch, unpack, run; pkm compiles bytecode into its store, uv leaves it to the first import)",
+        _run_commands,
+        setup=_run_setup,
+        before_each=_wipe_run_caches,
+        available=_has("run"),
+        files=_RUN_FILES,
+        runs=(10, 1),
+        quick_runs=(3, 0),
+        goals={"uv": ("x", 1.5)},
+    ),
     Scenario(
         "startup",
         "print the version: the cost of starting the tool",
@@ -232,5 +325,34 @@ SCENARIOS = [
         files=_REQ_FILES,
         runs=(5, 1),
         quick_runs=(1, 1),  # its slowest round is ~45 s: --quick stays under 5 minutes
+    ),
+]
+
+# Builds (bench_build.py): the same 10 pure sdists, each tool through the same wrapper (JOBS at a time).
+_BUILD_SET = f"the wheels of {len(SDISTS)} pure sdists from PyPI (setuptools, flit_core, hatchling), {JOBS} at a time"
+SCENARIOS += [
+    Scenario(
+        "build",
+        f"build {_BUILD_SET}: `pkm build SDIST` (its wheel cache wiped before every run) vs `uv build --wheel SDIST` "
+        "vs `pip wheel --no-deps SDIST`; build requirements and build environments cached by the warm-up",
+        build_commands,
+        setup=build_setup,
+        before_each=fresh_outputs_and_pkm_builds,
+        available=_has("build", "download"),
+        files=BUILD_FILES,
+        runs=(5, 1),
+        quick_runs=(1, 1),  # a round is ~25 s on 2 cores (pip ~15 s of it)
+    ),
+    Scenario(
+        "build-cached",
+        f"build {_BUILD_SET} a second time: pkm takes each wheel from its build cache (sdist hash -> wheel); "
+        "uv keeps no such cache and builds again (so does pip: its `build` row)",
+        second_build_commands,
+        setup=build_setup,
+        before_each=fresh_outputs,
+        available=_has("build", "download"),
+        files=BUILD_FILES,
+        runs=(5, 1),
+        quick_runs=(1, 1),
     ),
 ]

@@ -1,16 +1,18 @@
-"""Side-by-side timing of pkm against uv and pip: interleaved runs, medians, ratios, peak RSS.
+"""Side-by-side timing of pkm against uv and pip: interleaved runs, medians, ratios and differences, peak RSS.
 
     python benchmarks/run.py [--quick] [--out DIR] [--only SCENARIO]
 
 The peers are installed, pinned, into an isolated tool venv (reused across
 runs); pkm is installed into the same venv from this checkout, so every tool
-starts the same way (a console script of one interpreter). Each scenario runs
+starts the same way (a console script of one interpreter; the runtime
+scenarios run `python -m pkm.run` from a venv holding only pkm, and the
+script's floor from a venv holding only its dependencies). Each scenario runs
 every tool in turn (pkm, uv, pip, pkm, uv, pip, ...) after a warm-up, so
 machine noise spreads evenly. The scenarios, with their exact commands (timed,
 and untimed set-up such as a fresh venv or a wiped cache), are in
 bench_scenarios.py; every command is written out with the numbers. Results:
-DIR/results.json, DIR/results.md and DIR/results.png (matplotlib lives in
-the tool venv, not in pkm).
+DIR/results.json, DIR/results.md (with pkm's goals, met or missed) and
+DIR/results.png (matplotlib lives in the tool venv, not in pkm).
 """
 
 from __future__ import annotations
@@ -140,19 +142,55 @@ def ratios(rows: list[dict]) -> dict[str, dict[str, float]]:
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms" if abs(seconds) < 1 else f"{seconds:.2f} s"
+
+
+def _signed(seconds: float) -> str:
+    return ("+" if seconds >= 0 else "-") + _duration(abs(seconds))
+
+
+def differences(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per scenario, pkm's median minus each other tool's median, in seconds."""
+    pkm = {row["scenario"]: row["median_s"] for row in rows if row["tool"] == "pkm"}
+    return {scenario: {row["tool"]: median - row["median_s"] for row in rows
+                       if row["scenario"] == scenario and row["tool"] != "pkm"}
+            for scenario, median in pkm.items()}
+
+
+def goal_lines(rows: list[dict], goals: dict[str, dict[str, tuple[str, float]]]) -> list[str]:
+    """One line per goal of a measured scenario: pkm's distance to the other tool, and met or missed.
+
+    `goals` maps scenario -> tool -> ("ms", limit) (pkm at most `limit` ms
+    slower) or ("x", limit) (pkm's median below `limit` times the tool's).
+    """
+    lines = []
+    r, d = ratios(rows), differences(rows)
+    for scenario, per_tool in goals.items():
+        for tool, (unit, limit) in per_tool.items():
+            if tool not in r.get(scenario, {}):
+                continue
+            ratio, diff = r[scenario][tool], d[scenario][tool]
+            if unit == "ms":
+                met, target = diff * 1000 <= limit, f"within {limit:g} ms of {tool}"
+            else:
+                met, target = ratio < limit, (f"faster than {tool}" if limit == 1 else f"within {limit:g}x of {tool}")
+            lines.append(f"goal {scenario}: {target}: pkm {_signed(diff)} ({ratio:.2f}x): "
+                         + ("met" if met else "MISSED"))
+    return lines
 
 
 def markdown(rows: list[dict], machine: str, notes: Sequence[str] = ()) -> str:
     """The results table, then notes, then every command (untimed ones marked as such)."""
-    lines = [f"Machine: {machine}", "", "| scenario | tool | median | min | max | peak RSS | runs | pkm / tool |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
-    r = ratios(rows)
+    lines = [f"Machine: {machine}", "",
+             "| scenario | tool | median | min | max | peak RSS | runs | pkm / tool | pkm - tool |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    r, d = ratios(rows), differences(rows)
     for row in rows:
-        ratio = "" if row["tool"] == "pkm" else f"{r[row['scenario']][row['tool']]:.2f}x"
+        ratio, diff = ("", "") if row["tool"] == "pkm" else (f"{r[row['scenario']][row['tool']]:.2f}x",
+                                                              _signed(d[row["scenario"]][row["tool"]]))
         lines.append(f"| {row['scenario']} | {row['tool']} | {_duration(row['median_s'])} | "
                      f"{_duration(row['min_s'])} | {_duration(row['max_s'])} | {row['peak_rss_mb']:.0f} MiB | "
-                     f"{row['runs']} | {ratio} |")
+                     f"{row['runs']} | {ratio} | {diff} |")
     lines += [""] + [f"- {note}" for note in notes] + ([""] if notes else [])
     lines += ["Commands (cwd: the scenario's work directory; untimed steps in parentheses):", ""]
     for row in rows:
@@ -227,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, " \
               f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}, " \
               f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    notes += goal_lines(rows, {s.name: s.goals for s in SCENARIOS if s.goals})
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     (args.out / "results.md").write_text(markdown(rows, machine, notes))

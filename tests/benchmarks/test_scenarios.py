@@ -11,7 +11,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent.parent / "benchmarks"
 sys.path.append(str(BENCHMARKS))  # appended: nothing of the suite's own gets shadowed
 
-from bench_scenarios import REQUIREMENTS, SCENARIOS, Tools, environment  # noqa: E402
+from bench_scenarios import REPO, REQUIREMENTS, RUN_SCRIPT, SCENARIOS, Tools, environment  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_run", BENCHMARKS / "run.py")
 run = sys.modules["bench_run"] = importlib.util.module_from_spec(_spec)  # dataclasses look it up
@@ -19,6 +19,7 @@ _spec.loader.exec_module(run)
 
 BY_NAME = {s.name: s for s in SCENARIOS}
 PEERED = ["resolve-warm", "resolve-cold", "install-cold", "install-warm", "install-warm-bytecode"]
+RUNTIME = ["run-warm", "run-cold"]
 CACHE_VARS = {"pkm": "PKM_HOME", "uv": "UV_CACHE_DIR", "pip": "PIP_CACHE_DIR"}
 
 
@@ -98,7 +99,75 @@ def test_markdown_lists_untimed_steps_with_the_timed_command():
            "runs": 5}
     pkm = dict(row, tool="pkm", command="pkm sync", median_s=3.0)
     text = run.markdown([pkm, row], "test machine", ["a note"])
-    assert "| install-warm | uv | 1.50 s | 900.0 ms | 2.00 s | 90 MiB | 5 | 2.00x |" in text
+    assert "| install-warm | uv | 1.50 s | 900.0 ms | 2.00 s | 90 MiB | 5 | 2.00x | +1.50 s |" in text
     assert "- a note" in text
     assert ("- install-warm/uv: `uv pip sync r.txt` (once: `uv pip compile`; each run: `rm -rf venv-uv`)"
             in text)
+
+
+@pytest.mark.parametrize("name", RUNTIME)
+def test_runtime_scenarios_run_one_script_three_ways_from_one_base_interpreter(name, tools, tmp_path):
+    scenario = BY_NAME[name]
+    commands, setup = scenario.commands(tools, tmp_path), scenario.setup(tools, tmp_path)
+    assert list(commands) == ["pkm", "uv", "python"]
+    assert commands["pkm"] == ["pkm-venv/bin/python", "-m", "pkm.run", "script.py"]
+    assert commands["uv"][:2] == [tools.bin("uv"), "run"] and commands["uv"][-2:] == ["--script", "script.py"]
+    assert commands["uv"][commands["uv"].index("--python") + 1] == tools.python
+    assert commands["python"] == ["floor-venv/bin/python", "script.py"]
+    # Both prepared venvs come from the tool venv's interpreter, fresh, without pip or setuptools.
+    for tool, venv in (("pkm", "pkm-venv"), ("python", "floor-venv")):
+        assert setup[tool][0] == ["rm", "-rf", venv]
+        assert setup[tool][1] == [tools.python, "-m", "venv", "--without-pip", venv]
+        assert setup[tool][2][:3] == [tools.bin("pip"), "--python", f"{venv}/bin/python"]
+    assert setup["pkm"][2][-1] == str(REPO) and (REPO / "pkm" / "run").is_dir()
+    assert "uv" not in setup  # uv makes its own environment, timed
+    assert scenario.files == {"script.py": RUN_SCRIPT}
+
+
+def test_floor_venv_gets_exactly_the_script_dependencies(tools, tmp_path):
+    block = RUN_SCRIPT.split("# ///")[1]
+    declared = block.split("dependencies = [")[1].split("]")[0]
+    pins = [p.strip().strip('"') for p in declared.split(",")]
+    assert [p.split("==")[0] for p in pins] == ["rich", "attrs"]
+    assert BY_NAME["run-warm"].setup(tools, tmp_path)["python"][2][-2:] == pins
+    assert RUN_SCRIPT.startswith("# /// script\n") and "import attrs" in RUN_SCRIPT and "rich.table" in RUN_SCRIPT
+
+
+def test_run_cold_wipes_pkm_home_and_uv_cache_only_and_run_warm_nothing(tools, tmp_path):
+    env, _ = environment(tmp_path, base={})
+    cold = BY_NAME["run-cold"].before_each(tools, tmp_path)
+    assert _wiped(cold["pkm"], tmp_path) == {env["PKM_HOME"]}
+    assert _wiped(cold["uv"], tmp_path) == {env["UV_CACHE_DIR"]}
+    assert "python" not in cold  # the floor has no cache to wipe
+    assert BY_NAME["run-warm"].before_each(tools, tmp_path) == {}
+
+
+def test_environment_drops_settings_that_distort_python_start_up(tmp_path):
+    base = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": "/x", "PKM_RUNTIME_MANIFEST": "/m.json", "LANG": "C"}
+    env, _ = environment(tmp_path, base=base)
+    assert "PYTHONDONTWRITEBYTECODE" not in env and "PYTHONPATH" not in env and "PKM_RUNTIME_MANIFEST" not in env
+    assert env["LANG"] == "C"
+
+
+def _row(scenario, tool, median):
+    return {"scenario": scenario, "tool": tool, "command": tool, "setup": [], "before_each": [],
+            "median_s": median, "min_s": median, "max_s": median, "peak_rss_mb": 17.0, "runs": 3}
+
+
+def test_runtime_goals_are_reported_as_difference_and_ratio():
+    rows = [_row("run-warm", "pkm", 0.105), _row("run-warm", "uv", 0.100), _row("run-warm", "python", 0.098),
+            _row("run-cold", "pkm", 1.2), _row("run-cold", "uv", 1.0)]
+    lines = run.goal_lines(rows, {s.name: s.goals for s in SCENARIOS if s.goals})
+    assert lines == [
+        "goal run-warm: within 10 ms of python: pkm +7.0 ms (1.07x): met",
+        "goal run-warm: faster than uv: pkm +5.0 ms (1.05x): MISSED",
+        "goal run-cold: within 1.5x of uv: pkm +200.0 ms (1.20x): met",
+    ]
+    text = run.markdown(rows, "m")
+    assert "| run-warm | python | 98.0 ms | 98.0 ms | 98.0 ms | 17 MiB | 3 | 1.07x | +7.0 ms |" in text
+    assert "| run-warm | pkm | 105.0 ms |" in text
+
+
+def test_goals_of_scenarios_not_run_are_left_out():
+    assert run.goal_lines([_row("startup", "pkm", 0.01), _row("startup", "uv", 0.02)],
+                          {"run-warm": {"python": ("ms", 10.0)}}) == []
