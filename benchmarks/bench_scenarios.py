@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+from bench_project import PROJECT_FILES, exec_commands, project_setup, run_in_project_commands, sync_commands
 from bench_build import BUILD_FILES, JOBS, SDISTS, build_commands, build_setup, fresh_outputs, \
     fresh_outputs_and_pkm_builds, second_build_commands
 
@@ -354,5 +355,28 @@ SCENARIOS += [
         files=BUILD_FILES,
         runs=(5, 1),
         quick_runs=(1, 1),
+    ),
+]
+
+# Projects (bench_project.py): one small project per tool, synced by the set-up.
+SCENARIOS += [
+    Scenario(
+        "sync-noop",
+        "`pkm sync` / `uv sync` of a project (rich, attrs) already in sync: read the lock, compare, do nothing",
+        sync_commands, setup=project_setup, available=_has("sync", "exec"), files=PROJECT_FILES,
+        runs=(20, 2), quick_runs=(5, 1),
+    ),
+    Scenario(
+        "project-exec",
+        "`pkm exec python -c pass` vs `uv run python -c pass` in that synced project (the venv's python)",
+        exec_commands, setup=project_setup, available=_has("sync", "exec"), files=PROJECT_FILES,
+        runs=(20, 2), quick_runs=(5, 1),
+    ),
+    Scenario(
+        "project-run",
+        "`pkm run python -c pass` (the runtime: the project's context from the store, no venv) vs "
+        "`uv run python -c pass` (its synced venv), each from inside the project",
+        run_in_project_commands, setup=project_setup, available=_has("sync", "exec"), files=PROJECT_FILES,
+        runs=(20, 2), quick_runs=(5, 1),
     ),
 ]

@@ -112,6 +112,7 @@ def run_scenario(scenario: Scenario, tools: Tools, work: Path, runs: int, warmup
     work.mkdir(parents=True)
     env, _ = environment(work)
     for name, text in scenario.files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_text(text)
     commands = scenario.commands(tools, work)
     setup, before_each = scenario.setup(tools, work), scenario.before_each(tools, work)

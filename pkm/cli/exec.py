@@ -40,7 +40,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         command = command[1:]
     if not command:
         raise UsageError("nothing to run", hint="pkm exec CMD [ARGS...], e.g. `pkm exec python -V`")
+    from pkm.cli.sync import defaults, record_sync, unchanged_since_sync
+
     pyproject = read_pyproject(args.project)
-    project = parse_project(pyproject.text, pyproject.path)
-    venv = synced_venv(project, ctx, frozen=args.frozen, no_sync=args.no_sync)
+    plain = defaults()
+    if unchanged_since_sync(pyproject.path, plain):  # synced, nothing changed: no parse, no lock read
+        venv = (pyproject.root / ".venv").absolute()
+    else:
+        venv = synced_venv(parse_project(pyproject.text, pyproject.path), ctx, frozen=args.frozen,
+                           no_sync=args.no_sync)
+        if not args.no_sync and venv == (pyproject.root / ".venv").absolute():
+            record_sync(pyproject.path, plain)
     return run_process(command, command_environ(pyproject, venv))

@@ -25,7 +25,7 @@ from pkm.cli._materialize import add_install_options
 from pkm.cli._options import add_index_options
 from pkm.errors import PkmError, UsageError
 
-__all__ = ["add_arguments", "defaults", "run", "sync_project"]
+__all__ = ["add_arguments", "defaults", "record_sync", "run", "sync_project", "unchanged_since_sync"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,7 +150,76 @@ def defaults(**overrides: Any) -> argparse.Namespace:
 def _sync_project(args: argparse.Namespace, ctx: Context, start: float) -> int:
     from pkm.project import find_project, load_project
 
-    return sync_project(load_project(find_project(Path.cwd(), args.project)), args, ctx, start)
+    path = find_project(Path.cwd(), args.project)
+    if unchanged_since_sync(path, args):
+        # Nothing changed since the last sync: the same pyproject, lock, options and installed
+        # distributions. Say so without parsing anything (no TOML, no lock, no probe).
+        ctx.console.result(f"Already in sync: {path.parent / '.venv'} matches {path.parent / 'pylock.toml'}",
+                           data={"environment": str(path.parent / ".venv"), "added": [], "changed": [],
+                                 "removed": [], "seconds": 0.0})
+        return 0
+    code = sync_project(load_project(path), args, ctx, start)
+    if code == 0:
+        record_sync(path, args)
+    return code
+
+
+_STAMP = ".pkm-sync-stamp"
+
+
+def unchanged_since_sync(pyproject: Path, args: argparse.Namespace) -> bool:
+    """Whether the project's `.venv` was synced with these options and nothing changed since."""
+    stamp = _stamp(pyproject, args)
+    return stamp is not None and _read(pyproject.parent / ".venv" / _STAMP) == stamp
+
+
+def record_sync(pyproject: Path, args: argparse.Namespace) -> None:
+    """Remember a successful sync (after it: the sync may have written the lock)."""
+    stamp = _stamp(pyproject, args)
+    if stamp is not None:
+        try:
+            (pyproject.parent / ".venv" / _STAMP).write_text(stamp, encoding="ascii")
+        except OSError:
+            pass  # only a shortcut: the next sync does the full check
+
+
+def _read(path: Path) -> Optional[str]:
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return None
+
+
+def _stamp(pyproject: Path, args: argparse.Namespace) -> Optional[str]:
+    """A digest of everything a plain project sync depends on, or None when the shortcut does not
+    apply (other options, a workspace, no venv or lock yet). Cost: three small reads, one listdir."""
+    import hashlib
+    import sys
+
+    from pkm import __version__
+
+    if (args.env or args.env_name or args.package or args.active or args.reinstall or args.frozen
+            or os.environ.get("VIRTUAL_ENV")):
+        return None
+    root = pyproject.parent
+    try:
+        texts = [pyproject.read_bytes(), (root / "pylock.toml").read_bytes()]
+        for parent in root.parents:  # a member of a workspace above: not for the shortcut
+            candidate = parent / "pyproject.toml"
+            if candidate.is_file() and b"workspace" in candidate.read_bytes():
+                return None
+        sites = sorted((root / ".venv" / "lib").glob("python*/site-packages"))
+        listing = sorted(name for site in sites for name in os.listdir(site))
+    except OSError:
+        return None
+    if b"workspace" in texts[0] or not sites:
+        return None
+    options = repr((sorted(args.group), args.no_dev, args.no_default_groups, sorted(args.extra), args.all_extras,
+                    args.link_mode, __version__, sys.executable))
+    digest = hashlib.sha256(options.encode())
+    for data in texts + ["\0".join(listing).encode("utf-8", "surrogateescape")]:
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
 
 
 def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: float) -> int:

@@ -171,3 +171,15 @@ def test_runtime_goals_are_reported_as_difference_and_ratio():
 def test_goals_of_scenarios_not_run_are_left_out():
     assert run.goal_lines([_row("startup", "pkm", 0.01), _row("startup", "uv", 0.02)],
                           {"run-warm": {"python": ("ms", 10.0)}}) == []
+
+
+def test_project_scenarios_give_each_tool_its_own_synced_copy(tools, tmp_path):
+    for name in ("sync-noop", "project-exec", "project-run"):
+        scenario = next(s for s in SCENARIOS if s.name == name)
+        assert set(scenario.files) == {"proj-pkm/pyproject.toml", "proj-uv/pyproject.toml"}
+        commands = scenario.commands(tools, tmp_path)
+        assert set(commands) == {"pkm", "uv"}
+        assert "proj-pkm" in " ".join(commands["pkm"]) and "proj-uv" in " ".join(commands["uv"])
+        setup = scenario.setup(tools, tmp_path)
+        assert setup["pkm"][0][1:] == ["sync", "-q", "--project", "proj-pkm"]
+        assert setup["uv"][0][1:3] == ["sync", "-q"]

@@ -171,3 +171,16 @@ def test_named_environments_have_their_own_venv_lock_and_groups(pkm, shelf):
         '[project]\nname = "p"\nversion = "1"\n[tool.pkm.envs.bad]\npython = 3\n')
     code, _, err = pkm("sync", "--env-name", "bad")
     assert code == 2 and "[tool.pkm.envs.bad] takes python (a string)" in err
+
+
+def test_a_no_op_sync_takes_the_shortcut_until_something_changes(pkm, shelf):
+    (pkm.work / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\ndependencies = ["lib==1.0"]\n')
+    assert pkm("sync")[0] == 0
+    code, out, _ = pkm("sync")
+    assert (code, out) == (0, f"Already in sync: {pkm.work / '.venv'} matches {pkm.work / 'pylock.toml'}\n")
+    assert pkm("uninstall", "lib", "--env", ".venv")[0] == 0  # the environment changed behind sync's back
+    code, out, _ = pkm("sync")
+    assert code == 0 and out.splitlines()[1:] == [" + lib==1.0"]
+    (pkm.work / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\ndependencies = ["lib"]\n')
+    code, out, _ = pkm("sync")  # the pyproject changed: re-locked (lib stays: the lock's version still fits)
+    assert code == 0 and out.startswith("Already in sync: 1 package in")
