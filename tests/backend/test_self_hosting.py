@@ -90,3 +90,22 @@ def test_pip_wheel_in_a_fresh_venv_builds_pkm(tmp_path):
     assert wheel.name == f"pkm_tool-{pkm.__version__}-py3-none-any.whl"
     direct = _build("build_wheel", REPO, tmp_path)
     assert _members(wheel) == _members(direct)
+
+
+@pytest.mark.online
+def test_python_m_build_and_pkm_build_give_the_same_wheel_of_pkm(tmp_path):
+    # pypa/build (from PyPI, in a venv of its own) and `pkm build` both build the sdist, then the wheel from it.
+    env = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env)
+    python = str(env / "bin" / "python")
+    pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "build"]
+    assert subprocess.run(pip, capture_output=True, text=True, cwd=tmp_path).returncode == 0
+    out = subprocess.run([python, "-m", "build", "--wheel", "--outdir", str(tmp_path / "pypa"), str(REPO)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    ours = subprocess.run([sys.executable, "-m", "pkm", "build", "--wheel", "-o", str(tmp_path / "pkm"), str(REPO)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert ours.returncode == 0, ours.stderr
+    (theirs,) = (tmp_path / "pypa").glob("pkm_tool-*.whl")
+    (mine,) = (tmp_path / "pkm").glob("pkm_tool-*.whl")
+    assert theirs.name == mine.name and _members(theirs) == _members(mine)
