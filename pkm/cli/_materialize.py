@@ -154,8 +154,12 @@ def _run_all(func, items: Sequence[Any], workers: int) -> List[Any]:
 
 
 def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, interpreter: Any,
-                   build: Optional[Callable[[Path, str, str], str]] = None) -> Dict[str, str]:
+                   build: Optional[Callable[[Path, str, str], str]] = None, *,
+                   bytecode: bool = True) -> Dict[str, str]:
     """pin name -> wheel sha256, with the wheel's tree in the store (fetched and unpacked as needed).
+
+    `bytecode=False` leaves trees it unpacks without `.pyc` for now (the runtime compiles
+    them after its script has started: `Store.compile_tree` adds them later).
 
     An sdist pin is fetched, then `build(sdist path, sha256, file name)` makes its wheel's tree and says
     its digest (`pkm.cli.build.SdistBuilder.tree_of_sdist`); without `build`, sdists are refused."""
@@ -183,7 +187,7 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
             raise PkmError(f"the {'wheel' if pin.is_wheel else 'sdist'} of {pin.name} vanished from the store "
                            "while installing", hint="run the command again")
         if pin.is_wheel:
-            store.add_tree(blob, digest, filename=pin.filename)
+            store.add_tree(blob, digest, filename=pin.filename, compile=bytecode)
         else:
             digests[pin.name] = build(blob, digest, pin.filename)  # type: ignore[misc]  (refused above without it)
 
@@ -191,7 +195,7 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
     for pin in missing:  # builds one at a time: each may run a backend that uses every core
         if not pin.is_wheel:
             unpack(pin)
-    tag = interpreter.cache_tag
+    tag = interpreter.cache_tag if bytecode else None
     for pin in pins:
         info = store.tree_info(digests[pin.name])
         if tag and info is not None and tag not in info.interpreters:

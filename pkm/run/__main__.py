@@ -189,12 +189,18 @@ def _child(request):
     here = _PKM_PARENT  # not `import pkm` here: once the script runs, that would be a host import
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and not p.endswith("sitecustomize")]
     env["PYTHONPATH"] = os.pathsep.join([here] + paths)
-    proc = subprocess.run([sys.executable, "-m", "pkm.run._prepare"], input=json.dumps(request).encode("utf-8"),
-                          stdout=subprocess.PIPE, env=env)
+    # Not waited for: once it has answered (end of its stdout), the child goes on compiling the
+    # new trees' bytecode in the background while the script runs.
+    proc = subprocess.Popen([sys.executable, "-m", "pkm.run._prepare"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env)
+    proc.stdin.write(json.dumps(request).encode("utf-8"))
+    proc.stdin.close()
+    answer = proc.stdout.read()
+    proc.stdout.close()
     try:
-        return json.loads(proc.stdout.decode("utf-8"))
+        return json.loads(answer.decode("utf-8"))
     except ValueError:
-        return {"error": f"error: pkm's cold path failed (exit {proc.returncode})\n"
+        return {"error": f"error: pkm's cold path failed (exit {proc.wait()})\n"
                          "hint: run again with PKM_DEBUG=1 to see why\n", "code": 1}
 
 

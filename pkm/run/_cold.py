@@ -177,13 +177,32 @@ def _materialize(resolution: Any, session: Session, requested: set) -> List[Dict
     interpreter = SimpleNamespace(cache_tag=sys.implementation.cache_tag, executable=sys.executable)
     from pkm.cli.build import SdistBuilder
 
+    # No bytecode now: the script should not wait for it. `compile_later` adds it once the
+    # script runs (Python compiles what it imports in memory meanwhile; trees are read-only).
     digests = _prepare_trees(pins, store, session.ctx.http(), session.console, interpreter,
-                             SdistBuilder(session.ctx).tree_of_sdist)
+                             SdistBuilder(session.ctx).tree_of_sdist, bytecode=False)
     entries = []
     for pin in pins:
         tree = store.tree_path(digests[pin.name])
         entries.append(describe_tree(tree, pin.name, pin.version, pin.name in requested))
     return entries
+
+
+def compile_later(manifest: Dict[str, Any]) -> None:
+    """Add this interpreter's bytecode to the manifest's trees that lack it (best effort: run after
+    the answer went back, while the script already runs; the next run imports at full speed)."""
+    from pkm.store import Store
+
+    tag = sys.implementation.cache_tag
+    for dist in manifest.get("distributions", ()):
+        tree = Path(dist["tree"])
+        try:
+            store = Store(tree.parent.parent)
+            info = store.tree_info(tree.name)
+            if info is not None and tag not in info.interpreters:
+                store.compile_tree(tree.name, sys.executable)
+        except Exception:  # noqa: BLE001 - nobody waits for this; the tree stays usable without bytecode
+            continue
 
 
 def describe_tree(tree: Path, name: str, version: str, requested: bool) -> Dict[str, Any]:

@@ -40,6 +40,16 @@ def main() -> int:
         answer = {"error": f"error: internal error in pkm's cold path: {type(exc).__name__}: {exc}\n"
                            "hint: run again with PKM_DEBUG=1 and report the traceback\n", "code": 1}
     sys.stdout.write(json.dumps(answer))
+    sys.stdout.flush()
+    if "manifest" in answer:
+        # Hand the answer over (the parent reads to end-of-file, then runs the script), then
+        # compile the new trees' bytecode while the script runs.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        from pkm.run._cold import compile_later
+
+        compile_later(answer["manifest"])
     return 0
 
 

@@ -43,6 +43,22 @@ class Runner:
     def manifests(self) -> list:
         return sorted((self.home / "runtime-v1").glob("*.json"))
 
+    def wait_for_bytecode(self, timeout: float = 60.0) -> None:
+        """Wait until every tree's marker lists this interpreter's bytecode (the cold path compiles it
+        in the background, after the script has started)."""
+        import json
+        import time
+
+        deadline = time.monotonic() + timeout
+        tag = sys.implementation.cache_tag
+        while True:
+            markers = list((self.home / "trees").glob("*/.pkm-complete"))
+            if markers and all(tag in json.loads(m.read_text())["interpreters"] for m in markers):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("the background bytecode compile did not finish")
+            time.sleep(0.05)
+
 
 @pytest.fixture
 def run(tmp_path, index_server) -> Runner:

@@ -114,6 +114,7 @@ def test_a_store_tree_gone_means_a_cold_start_again(run, publish):
     publish("lib", "1.0", files={"lib.py": "x = 1\n"})
     run.script("t.py", "import lib\nprint(lib.x)\n", deps=["lib"])
     assert run("t.py").stdout == "1\n"
+    run.wait_for_bytecode()
     for tree in (run.home / "trees").iterdir():
         for path in [tree, *tree.rglob("*")]:
             path.chmod(0o755)
@@ -147,3 +148,12 @@ def test_a_nested_run_gets_its_own_context_not_the_parents(run, publish):
                deps=["lib==1.0"])
     done = run("outer.py")
     assert (done.returncode, done.stdout) == (0, "outer one\ninner two\n"), done.stderr
+
+
+def test_bytecode_is_compiled_after_the_first_run_has_started(run, publish):
+    publish("lib", "1.0", files={"lib.py": "x = 1\n", "libpkg/__init__.py": "y = 2\n"})
+    run.script("b.py", "import lib\nprint(lib.x)\n", deps=["lib"])
+    assert run("b.py").stdout == "1\n"  # the script did not wait for the compile
+    run.wait_for_bytecode()
+    (tree,) = [t for t in (run.home / "trees").iterdir() if (t / "lib.py").exists()]
+    assert sorted(p.name.split(".")[0] for p in tree.rglob("*.pyc")) == ["__init__", "lib"]
