@@ -98,7 +98,7 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
         spec.requirements = _requirements(data.get("dependencies", []), path, line)
         _check_python(data.get("requires-python"), path, line("requires-python"))
         _tool_settings(data.get("tool", {}), path, spec)
-        spec.declare = f"add \"{{dist}}\" to the dependencies of the `# /// script` block of {path}"
+        spec.declare = f"declare it: pkm add --script {path} {{dist}}"
     elif kind == "project":
         text = read_text(path)
         data = parse_toml(text, path)
@@ -112,9 +112,10 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
         lock = root / "pylock.toml"
         spec.lock = lock if lock.is_file() else None
         spec.extensions = _extensions(Path(path))
-        spec.declare = f"add \"{{dist}}\" to [project] dependencies in {path}"
+        spec.declare = f"declare it: pkm add {{dist}} (in {path.rsplit('/', 1)[0]})"
     else:
-        spec.declare = "declare it in a `# /// script` block: dependencies = [\"{dist}\"]"
+        spec.declare = (f"declare it: pkm add --script {path} {{dist}}" if path.endswith(".py") and os.path.isfile(path)
+                        else "declare it in a `# /// script` block: dependencies = [\"{dist}\"]")
     spec.requirements += _requirements(list(extra), "--with", lambda key: None)
     return spec
 
@@ -334,8 +335,7 @@ def add(request: Dict[str, Any]) -> Tuple[Dict[str, Any], List[Dict[str, Any]], 
             data["paths"] = list(current.get("paths", ())) + [p for e in entries for p in e.get("paths", ())]
             _save(request, data, session)
             declare = current.get("declare", spec.declare).replace("{dist}", mine["name"])
-            message = (f"pkm: '{name}' resolved on demand to {mine['name']} {mine['version']}; "
-                       f"to make it permanent, {declare}\n")
+            message = f"pkm: '{name}' resolved on demand to {mine['name']} {mine['version']}; {declare}\n"
             return data, entries, message
     assert failure is not None
     raise failure

@@ -16,7 +16,7 @@ def test_an_unknown_name_is_tried_as_a_distribution_only_when_allowed(run, publi
     assert "--allow-unknown" in done.stderr
     done = run("--allow-unknown", "od.py")
     assert (done.returncode, done.stdout) == (0, "helped\n"), done.stderr
-    assert done.stderr.startswith("pkm: 'zzdemo' resolved on demand to zzdemo 1.2; to make it permanent, declare it")
+    assert done.stderr == f"pkm: 'zzdemo' resolved on demand to zzdemo 1.2; declare it: pkm add --script {run.work / 'od.py'} zzdemo\n"
     [manifest] = run.manifests()
     names = sorted(d["name"] for d in json.loads(manifest.read_text())["distributions"])
     assert names == ["zzdemo", "zzhelper"]
@@ -56,8 +56,7 @@ def test_known_import_names_map_to_their_distribution(run, publish):
     run.script("y.py", "import yaml\nprint(yaml.safe_dump({}))\n")
     done = run("y.py")
     assert (done.returncode, done.stdout) == (0, "dumped\n"), done.stderr
-    assert done.stderr == ("pkm: 'yaml' resolved on demand to pyyaml 6.0; to make it permanent, declare it in a "
-                           "`# /// script` block: dependencies = [\"pyyaml\"]\n")
+    assert done.stderr == f"pkm: 'yaml' resolved on demand to pyyaml 6.0; declare it: pkm add --script {run.work / 'y.py'} pyyaml\n"
     assert run("y.py").stderr == ""  # recorded
 
 
