@@ -132,13 +132,8 @@ def _config_home():
 
 def context_key(*parts):
     """The hex key of a context: sha256 over the parts, the interpreter and the index settings."""
-    try:
-        from _sha2 import sha256  # the C digest alone: hashlib would load OpenSSL (~2 ms)
-    except ImportError:
-        try:
-            from _sha256 import sha256
-        except ImportError:
-            from hashlib import sha256
+    from hashlib import sha256
+
     digest = sha256()
     settings = [os.environ.get(name, "") for name in ("PKM_INDEX_URL", "PKM_EXTRA_INDEX_URL", "PKM_FIND_LINKS")]
     try:

@@ -14,7 +14,6 @@ environment as a store root so that gc keeps its trees.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -133,11 +132,9 @@ class _Fetcher:
 
 
 def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from pkm.store import hash_file
+
+    return hash_file(path)[0]
 
 
 def _run_all(func, items: Sequence[Any], workers: int) -> List[Any]:

@@ -11,7 +11,6 @@ sdist again takes no time. Projects using pkm's own backend are built by the run
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import sys
@@ -57,11 +56,9 @@ def parse_config_settings(values: Sequence[str]) -> Dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from pkm.store import hash_file
+
+    return hash_file(path)[0]
 
 
 class IndexProvisioner:

@@ -10,7 +10,6 @@ name every package you need (the resolver will add them).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import platform
 from pathlib import Path
 
@@ -49,11 +48,9 @@ def _parse(text: str):
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from pkm.store import hash_file
+
+    return hash_file(path)[0]
 
 
 def _no_choice(req, page, args, infos, where: str) -> NotFoundError:

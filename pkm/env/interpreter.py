@@ -192,13 +192,8 @@ def _cache_key(executable: str) -> dict[str, Any] | None:
 
 
 def _cache_file(cache_dir: Path, key: Mapping[str, Any]) -> Path:
-    try:  # the C digest alone: `hashlib` would load OpenSSL, a few ms of every `pkm venv`
-        from _sha2 import sha256  # Python 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # up to 3.11
-        except ImportError:  # pragma: no cover - builds without the builtin module
-            from hashlib import sha256
+    from hashlib import sha256
+
     digest = sha256(key["path"].encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return cache_dir / f"{digest}.json"
 

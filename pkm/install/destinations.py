@@ -36,22 +36,6 @@ class Written:
 class WheelDestination(Protocol):
     def target(self, dist_name: str, item: Item) -> Path:
         """The absolute path `item` is written to (nothing is touched)."""
-    def prepare_dirs(self, paths: Iterable[Path]) -> None:
-        """Make the parent directories of `paths`, each with one mkdir (parents first; on some
-        filesystems a mkdir costs more than the hard link of a file into it)."""
-        wanted = {path.parent for path in paths} - self._made
-        missing = set()
-        for directory in wanted:
-            while directory not in self._made and directory not in missing and not directory.is_dir():
-                missing.add(directory)
-                directory = directory.parent
-        for directory in sorted(missing, key=lambda d: len(d.parts)):
-            try:
-                os.mkdir(directory)
-            except FileExistsError:
-                pass
-        self._made |= wanted | missing
-
     def write(self, dist_name: str, item: Item, source) -> Written:
         """Write one item, replacing (never writing through) whatever is at its target."""
     def write_record(self, record_path: Path, written: Iterable[Written]) -> Written:

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, NamedTuple, Optional
 from pkm._toml import key_line, parse_toml, read_text
 from pkm.errors import InputFileError, NotFoundError
 
-__all__ = ["Project", "find_project", "load_project", "parse_project"]
+__all__ = ["Project", "find_project", "load_project", "parse_project", "requirement_list"]
 
 
 class Project(NamedTuple):
@@ -75,19 +75,22 @@ def find_project(start: Path, explicit: Optional[Path] = None) -> Path:
                         hint="run it inside a project, create one with `pkm new NAME`, or pass --project PATH")
 
 
-def _requirements(values: Any, path: Path, text: str, key: str, table: str) -> List[Any]:
+def requirement_list(values: Any, path: Any, text: str, key: str, table: Optional[str]) -> List[Any]:
+    """The Requirements of the TOML array `key` (in `[table]`; None: the document's root) of `text`
+    read from `path`; a wrong type or a bad requirement is InputFileError with the line."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    line = key_line(text, key, table)
+    line = key_line(text, key, table) if text else None
+    where = f"[{table}] {key}" if table else f"`{key}`"
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InputFileError(f"[{table}] {key} must be a list of requirement strings", path=str(path), line=line,
+        raise InputFileError(f"{where} must be a list of requirement strings", path=str(path), line=line,
                              hint=f'write {key} = ["rich>=13", "httpx"]')
     found = []
     for value in values:
         try:
             found.append(Requirement(value))
         except InvalidRequirement as exc:
-            raise InputFileError(f"invalid requirement `{value}` in [{table}] {key}", path=str(path), line=line,
+            raise InputFileError(f"invalid requirement `{value}` in {where}", path=str(path), line=line,
                                  why=str(exc), hint="write a PEP 508 requirement, e.g. `rich>=13`") from None
     return found
 
@@ -107,7 +110,7 @@ def _groups(data: Dict[str, Any], path: Path, text: str) -> Dict[str, List[Any]]
             raise InputFileError(f"dependency group `{name}` is invalid", path=str(path),
                                  line=key_line(text, name, "dependency-groups"), why=str(exc),
                                  hint="each entry is a requirement string or {include-group = \"NAME\"}") from None
-        groups[name] = _requirements(strings, path, text, name, "dependency-groups")
+        groups[name] = requirement_list(strings, path, text, name, "dependency-groups")
     return groups
 
 
@@ -130,7 +133,7 @@ def parse_project(text: str, path: Path) -> Project:
         raise InputFileError("[project] optional-dependencies must be a table", path=str(path),
                              line=key_line(text, "optional-dependencies", "project"),
                              hint='write [project.optional-dependencies] fast = ["uvloop"]')
-    optional = {canonicalize_name(extra): _requirements(values, path, text, extra, "project.optional-dependencies")
+    optional = {canonicalize_name(extra): requirement_list(values, path, text, extra, "project.optional-dependencies")
                 for extra, values in optional_raw.items()}
     tool = data.get("tool", {}).get("pkm", {}) if isinstance(data.get("tool"), dict) else {}
     defaults = tool.get("default-groups", ["dev"]) if isinstance(tool, dict) else ["dev"]
@@ -141,7 +144,7 @@ def parse_project(text: str, path: Path) -> Project:
     return Project(
         root=path.parent, path=path, name=project["name"],
         requires_python=str(requires_python) if requires_python is not None else None,
-        dependencies=_requirements(project.get("dependencies", []), path, text, "dependencies", "project"),
+        dependencies=requirement_list(project.get("dependencies", []), path, text, "dependencies", "project"),
         optional=optional, groups=_groups(data, path, text), default_groups=list(defaults), text=text,
         buildable=isinstance(data.get("build-system"), dict), envs=_envs(tool, path, text),
     )

@@ -37,22 +37,6 @@ class Spec:
         self.declare = "declare it"
 
 
-def _requirements(values: Any, where: str, line_of: Any) -> List[Any]:
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InputFileError("`dependencies` must be a list of strings", path=where, line=line_of("dependencies"),
-                             hint='write dependencies = ["rich>=13", "httpx"]')
-    found = []
-    for value in values:
-        try:
-            found.append(Requirement(value))
-        except InvalidRequirement as exc:
-            raise InputFileError(f"invalid requirement `{value}`", path=where, line=line_of("dependencies"),
-                                 why=str(exc), hint="write a PEP 508 requirement, e.g. `rich>=13`") from None
-    return found
-
-
 def _check_python(spec_text: Any, where: str, line: Optional[int]) -> None:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -86,6 +70,7 @@ def _tool_settings(tool: Any, where: str, spec: Spec) -> None:
 def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
     """The Spec of a context described by the warm path (kind, path)."""
     from pkm._toml import key_line, parse_toml, read_text
+    from pkm.project._pyproject import requirement_list
 
     spec = Spec()
     kind, path = context["kind"], context["path"]
@@ -95,7 +80,7 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
         block = script_block(read_text(path), path) or ""
         data = parse_toml(block, f"{path} (its `# /// script` block)")
         line = lambda key: key_line(block, key)  # noqa: E731 - lines inside the block
-        spec.requirements = _requirements(data.get("dependencies", []), path, line)
+        spec.requirements = requirement_list(data.get("dependencies", []), path, block, "dependencies", None)
         _check_python(data.get("requires-python"), path, line("requires-python"))
         _tool_settings(data.get("tool", {}), path, spec)
         spec.declare = f"declare it: pkm add --script {path} {{dist}}"
@@ -104,7 +89,7 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
         data = parse_toml(text, path)
         project = data.get("project", {})
         line = lambda key: key_line(text, key, "project")  # noqa: E731
-        spec.requirements = _requirements(project.get("dependencies", []), path, line)
+        spec.requirements = requirement_list(project.get("dependencies", []), path, text, "dependencies", "project")
         _check_python(project.get("requires-python"), path, line("requires-python"))
         _tool_settings(data.get("tool", {}), path, spec)
         root = Path(path).parent
@@ -116,7 +101,7 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
     else:
         spec.declare = (f"declare it: pkm add --script {path} {{dist}}" if path.endswith(".py") and os.path.isfile(path)
                         else "declare it in a `# /// script` block: dependencies = [\"{dist}\"]")
-    spec.requirements += _requirements(list(extra), "--with", lambda key: None)
+    spec.requirements += requirement_list(list(extra), "--with", "", "--with", None)
     return spec
 
 

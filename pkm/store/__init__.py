@@ -50,7 +50,7 @@ registered its root yet). Buckets are left to their owners.
 
 from __future__ import annotations
 
-from pkm.store._atomic import atomic_write
+from pkm.store._atomic import atomic_write, hash_file
 from pkm.store._lock import FileLock, LockTimeoutError
 from pkm.store._maintain import Entry, GcReport, VerifyReport
 from pkm.store._members import (MARKER, ArchiveLimits, ArchiveMember, UnsafeArchiveError, check_members, check_mode,
@@ -73,6 +73,7 @@ __all__ = [
     "LockTimeoutError",
     "check_sha256",
     "atomic_write",
+    "hash_file",
     "MARKER",
     "STORE_VERSION",
     # archive members: the rules every wheel meets in the store and the installer

@@ -10,8 +10,7 @@ from typing import Iterator, Mapping
 
 __all__ = ["Import", "Rule", "module_imports", "iter_modules", "violations", "stdlib_violations"]
 
-# `_sha2` (3.12+) and `_sha256` (up to 3.11) are the same C module under two names; each list has one.
-STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "_sha2", "_sha256"}
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
 
 @dataclass(frozen=True)
