@@ -14,7 +14,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool = True
     default: Any = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("global options")
     group.add_argument("-q", "--quiet", action="store_true", default=default if suppress else False,
-                       help="print only results and errors")
+                       help="print only answers and errors: nothing on success when a command changes things")
     group.add_argument("-v", "--verbose", action="count", default=default if suppress else 0,
                        help="say more about what is happening (repeat for more)")
     group.add_argument("--format", choices=("text", "json"), default=default if suppress else "text",

@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     place = f"[{table}] {key}" if table != "project" else "[project] dependencies"
     ctx.console.info("\n".join([f"Added to {place} in {project.path}:"] + [f"  {line}" for line in written]))
     if args.no_sync:
-        ctx.console.result(f"Updated {project.path} and {whole.lock_path}",
+        ctx.console.summary(f"Updated {project.path} and {whole.lock_path}",
                            data={"added": written, "synced": False})
         return 0
     return sync_project(final, defaults(group=[args.group] if args.group else [],
@@ -168,6 +168,6 @@ def _add_to_script(args: argparse.Namespace, ctx: Context, requirements: List[An
     written = [_lower_bound(r, chosen[canonicalize_name(r.name)]) for r in requirements]
     new = edit_script_block(source, lambda toml: _edit(toml, "", "dependencies", requirements, written), str(path))
     _write(path, new)
-    ctx.console.result("\n".join([f"Added to the `# /// script` block of {path}:"] + [f"  {w}" for w in written]),
+    ctx.console.summary("\n".join([f"Added to the `# /// script` block of {path}:"] + [f"  {w}" for w in written]),
                        data={"script": str(path), "added": written})
     return 0

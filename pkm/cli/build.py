@@ -225,7 +225,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             built.append((kinds[0], frontend.build(source, kinds[0], out_dir, config)))
     lines = [f"Built {_shown(path)}" for _, path in built]
     data = [{"kind": kind, "file": str(path), "sha256": _sha256(path)} for kind, path in built]
-    ctx.console.result("\n".join(lines), data=data)
+    ctx.console.summary("\n".join(lines), data=data)
     return 0
 
 

@@ -102,5 +102,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             lines.append(f"Saved {target} ({format_bytes(target.stat().st_size)})")
         done.append({"name": page.name, "version": str(choice.version), "file": str(target.resolve()),
                      "sha256": artifact.sha256 or _sha256(target)})
-    ctx.console.result("\n".join(lines), data=done)
+    ctx.console.summary("\n".join(lines), data=done)
     return 0

@@ -288,7 +288,7 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
     extra = [f" + {name} (editable: {root})" for name, root, _ in editables]
     if changes.empty and not editables:
         count = len(changes.keep)
-        ctx.console.result(f"Nothing to do: {count} package{'s' if count != 1 else ''} already installed in {target.path}",
+        ctx.console.summary(f"Nothing to do: {count} package{'s' if count != 1 else ''} already installed in {target.path}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
                                  "unchanged": count, "seconds": round(now() - start, 3)})
         return 0
@@ -305,7 +305,7 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
         install_editable_wheel(wheel, root, target, ctx)
     text, data = render_changes(changes, now() - start)
     data["editable"] = [{"name": name, "path": str(root)} for name, root, _ in editables]
-    ctx.console.result("\n".join([text] + extra) if not changes.empty else "\n".join(
+    ctx.console.summary("\n".join([text] + extra) if not changes.empty else "\n".join(
         [f"Installed {len(editables)} editable project{'s' if len(editables) != 1 else ''}"] + extra),
         data={"environment": str(target.path), **data})
     return 0

@@ -132,18 +132,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             "packages": [{"name": name, "version": version} for name, version in sorted(new.items())]}
     if args.check:
         if old_text == text:
-            ctx.console.result(f"{output} is up to date ({len(new)} packages)", data=dict(data, fresh=True))
+            ctx.console.summary(f"{output} is up to date ({len(new)} packages)", data=dict(data, fresh=True))
             return 0
         why = "it does not exist" if old_text is None else "\n".join(
             ["a fresh lock differs:"] + (changes or [" (same versions; the project, files or the target differ)"]))
         raise PkmError(f"{output} is stale", why=why, hint=f"run the same `pkm lock` without --check to update {output}")
     if old_text == text:
-        ctx.console.result(f"{output} is up to date ({len(new)} packages)", data=dict(data, changed=False))
+        ctx.console.summary(f"{output} is up to date ({len(new)} packages)", data=dict(data, changed=False))
         return 0
     write_lock_text(output, text)
     count = len(new)
     summary = f"Locked {count} package{'s' if count != 1 else ''} for {resolution.target.label} in {output}"
-    ctx.console.result("\n".join([summary] + changes), data=dict(data, changed=True))
+    ctx.console.summary("\n".join([summary] + changes), data=dict(data, changed=True))
     return 0
 
 

@@ -47,6 +47,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise PkmError(f"cannot create the project in {root}", why=str(exc), hint="check the path and its permissions") from None
     kind = "application" if args.app else "library"
     listing = "\n".join(f"  {path}" for path in sorted(files))
-    ctx.console.result(f"Created {kind} `{args.name}` in {root}\n{listing}",
+    ctx.console.summary(f"Created {kind} `{args.name}` in {root}\n{listing}",
                        data={"name": args.name, "path": str(root), "kind": kind, "files": sorted(files)})
     return 0

@@ -110,9 +110,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _line(ctx: Context, text: str) -> None:
-    """One result line as it happens (text mode); JSON gathers the rows and prints them at the end."""
+    """One summary line as it happens (text mode; none when quiet); JSON gathers the rows and prints them at the end."""
     if not ctx.console.json:
-        ctx.console.result(text)
+        ctx.console.summary(text)
 
 
 def _row(dist: Any, status: str, where: str) -> Dict[str, Any]:

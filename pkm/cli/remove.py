@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                                                              f"the `# /// script` block of {args.script}"),
                                 str(args.script))
         _write(args.script, new)
-        ctx.console.result(f"Removed {', '.join(args.names)} from {args.script}", data={"removed": args.names})
+        ctx.console.summary(f"Removed {', '.join(args.names)} from {args.script}", data={"removed": args.names})
         return 0
     from pkm.cli._materialize import now
     from pkm.cli._project import lock_project
@@ -86,6 +86,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     write_lock_text(whole.lock_path, lock)
     ctx.console.info(f"Removed {', '.join(args.names)} from {place} in {project.path}")
     if args.no_sync:
-        ctx.console.result(f"Updated {project.path} and {whole.lock_path}", data={"removed": args.names})
+        ctx.console.summary(f"Updated {project.path} and {whole.lock_path}", data={"removed": args.names})
         return 0
     return sync_project(final, defaults(), ctx, start)

@@ -69,7 +69,9 @@ def _verify(store, ctx: Context) -> int:
         lines += [f"  {c['kind']} {c['sha256']}: {c['problem']}" for c in corrupt]
     else:
         lines.append("no corruption found")
-    ctx.console.result("\n".join(lines), data={"blobs": report.blobs, "trees": report.trees, "corrupt": corrupt})
+    # a clean store is a summary (silent under -q); corruption is a failure, shown even then
+    say = ctx.console.result if corrupt else ctx.console.summary
+    say("\n".join(lines), data={"blobs": report.blobs, "trees": report.trees, "corrupt": corrupt})
     return 1 if corrupt else 0
 
 
@@ -88,5 +90,5 @@ def _gc(store, ctx: Context, *, dry_run: bool, min_age: float) -> int:
         "bytes_freed": report.bytes_freed,
         "kept": {"blobs": report.kept_blobs, "trees": report.kept_trees},
     }
-    ctx.console.result("\n".join(lines), data=data)
+    ctx.console.summary("\n".join(lines), data=data)
     return 0

@@ -75,7 +75,7 @@ def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context,
     changes = plan_changes(pins, installed, exact=True, reinstall=args.reinstall)
     if changes.empty:
         count = len(changes.keep)
-        ctx.console.result(f"Already in sync: {count} package{'s' if count != 1 else ''} in {target.path} match {what}",
+        ctx.console.summary(f"Already in sync: {count} package{'s' if count != 1 else ''} in {target.path} match {what}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
                                  "unchanged": count, "seconds": round(now() - start, 3)})
         return 0
@@ -84,7 +84,7 @@ def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context,
     materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
                 link_mode=args.link_mode, exact=True, build=SdistBuilder(ctx, target.interpreter).tree_of_sdist)
     text, data = render_changes(changes, now() - start)
-    ctx.console.result(text, data={"environment": str(target.path), **data})
+    ctx.console.summary(text, data={"environment": str(target.path), **data})
     return 0
 
 
@@ -154,7 +154,7 @@ def _sync_project(args: argparse.Namespace, ctx: Context, start: float) -> int:
     if unchanged_since_sync(path, args):
         # Nothing changed since the last sync: the same pyproject, lock, options and installed
         # distributions. Say so without parsing anything (no TOML, no lock, no probe).
-        ctx.console.result(f"Already in sync: {path.parent / '.venv'} matches {path.parent / 'pylock.toml'}",
+        ctx.console.summary(f"Already in sync: {path.parent / '.venv'} matches {path.parent / 'pylock.toml'}",
                            data={"environment": str(path.parent / ".venv"), "added": [], "changed": [],
                                  "removed": [], "seconds": 0.0})
         return 0

@@ -40,11 +40,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         else:
             ctx.console.warn(f"{name} is not installed in {target.path}; skipped")
     if changes.empty:
-        ctx.console.result(f"Nothing to uninstall in {target.path}",
+        ctx.console.summary(f"Nothing to uninstall in {target.path}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
                                  "unchanged": 0, "seconds": round(now() - start, 3)})
         return 0
     apply([Remove(dist.name) for dist in changes.remove], target.environment)
     text, data = render_changes(changes, now() - start)
-    ctx.console.result(text, data={"environment": str(target.path), **data})
+    ctx.console.summary(text, data={"environment": str(target.path), **data})
     return 0

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if seeded is not None:
         data["seed"] = seeded
         lines.append("Seeded " + ", ".join(f"{name}=={version}" for name, version in sorted(seeded.items())))
-    ctx.console.result("\n".join(lines + [f"Activate with: {activate}"]), data=data)
+    ctx.console.summary("\n".join(lines + [f"Activate with: {activate}"]), data=data)
     return 0
 
 

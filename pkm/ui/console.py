@@ -39,9 +39,19 @@ def render_error(error: PkmError, *, color: bool = False) -> str:
 class Console:
     """Writes for one command run.
 
-    Results go to stdout (as JSON when `format == "json"`); everything else to
-    stderr: `info` unless quiet, `detail` only when verbose, warnings always
-    unless quiet, progress only on a TTY and never in quiet or JSON mode.
+    Two kinds of stdout, both printed as JSON (`data`) when `format == "json"`,
+    quiet or not:
+
+    - `result`: the command's answer, what the user ran it to see (pins, a
+      listing, a tree, a path, settings). Printed even when quiet.
+    - `summary`: a report of what a command that changes things did
+      (installed, removed, locked, created, built, uploaded, "already in
+      sync"). Not printed in text mode when quiet: `-q` means silence on
+      success, as in pip and uv, while the exit code still tells.
+
+    Everything else goes to stderr: `info` unless quiet, `detail` only when
+    verbose, warnings unless quiet, errors always, progress only on a TTY and
+    never in quiet or JSON mode.
     """
 
     def __init__(
@@ -72,6 +82,12 @@ class Console:
         elif text is not None:
             self.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         self.stdout.flush()
+
+    def summary(self, text: str | None = None, *, data: Any = None) -> None:
+        """What a command did: as `result`, except that text is dropped when quiet (JSON is not)."""
+        if self.quiet and not self.json:
+            return
+        self.result(text, data=data)
 
     def info(self, message: str) -> None:
         if not self.quiet:

@@ -50,7 +50,7 @@ def test_options_reach_the_venv(cli, capsys):
 
 def test_fish_users_get_the_fish_script(cli, capsys, monkeypatch):
     monkeypatch.setenv("SHELL", "/usr/bin/fish")
-    assert main(["venv", "-q"]) == 0
+    assert main(["venv"]) == 0
     assert capsys.readouterr().out.endswith("Activate with: source .venv/bin/activate.fish\n")
 
 
