@@ -3,33 +3,140 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, List, Optional
 
 from ._layout import Layout, plan_layout
 
-__all__ = ["InstalledDistribution", "install", "install_layout", "layout_targets"]
+__all__ = ["InstalledDistribution", "Writers", "default_jobs", "install", "install_layout", "layout_targets", "missing_dirs",
+           "start_layout"]
 
-# Below this many files a thread pool costs more than it saves.
-_PARALLEL_THRESHOLD = 32
+# Files per task on the writer pool: a task per file costs more than a hard link.
+_CHUNK = 64
 
 
 @dataclass(frozen=True)
 class InstalledDistribution:
-    """What `install` did: the distribution and every file written (RECORD last)."""
+    """What `install` did: the distribution and every file written (absolute paths, RECORD last)."""
 
     name: str
     version: str
     files: tuple
 
 
-def layout_targets(layout: Layout, destination) -> list:
-    """Every absolute path the install of `layout` writes, RECORD last (nothing is touched)."""
-    paths = [destination.target(layout.name, item) for item in layout.items]
-    paths.append(destination.target(layout.name, layout.record))
+def default_jobs() -> int:
+    """Writer threads: the work is mostly system calls (links, mkdirs) that release the GIL."""
+    return min(8, (os.cpu_count() or 1) * 2)
+
+
+class Writers:
+    """The threads that write files: a bounded pool, or the calling thread when `jobs <= 1`.
+
+    Used as a context manager: leaving it waits for running tasks; leaving on an exception
+    also cancels the queued ones (so a rollback that follows never races a writer).
+    """
+
+    def __init__(self, jobs: int):
+        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pkm-install") if jobs > 1 else None
+
+    def submit(self, fn: Callable, *args) -> Future:
+        if self._pool is not None:
+            return self._pool.submit(fn, *args)
+        future: Future = Future()
+        future.set_result(fn(*args))  # inline: an exception propagates at once
+        return future
+
+    def __enter__(self) -> "Writers":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=exc is not None)
+
+
+def layout_targets(layout: Layout, destination) -> List[str]:
+    """Every absolute path the install of `layout` writes, RECORD last (nothing is touched).
+
+    Each target is checked by the destination (no part may climb out of its scheme path).
+    """
+    target, name = destination.target, layout.name
+    paths = [target(name, item) for item in layout.items]
+    paths.append(target(name, layout.record))
     return paths
+
+
+def missing_dirs(paths: Iterable[str], *, stop: Optional[str] = None) -> List[str]:
+    """The directories that must be made for `paths` to be written, parents first.
+
+    Cost: one stat per distinct directory (none below a directory found missing).
+    `stop` (a directory) is taken to exist: nothing above it is looked at.
+    """
+    exists: dict = {} if stop is None else {os.path.normpath(stop): True}
+
+    def known(directory: str) -> bool:
+        found = exists.get(directory)
+        if found is None:
+            parent = os.path.dirname(directory)
+            found = parent == directory or (known(parent) and os.path.isdir(directory))
+            exists[directory] = found
+        return found
+
+    for path in paths:
+        known(os.path.dirname(path))
+    return sorted((d for d, there in exists.items() if not there), key=lambda d: d.count(os.sep))
+
+
+def start_layout(
+    layout: Layout,
+    source,
+    destination,
+    writers: Writers,
+    *,
+    targets: List[str],
+    new_dirs: Iterable[str],
+    on_file: Optional[Callable[[str], None]] = None,
+) -> Callable[[], InstalledDistribution]:
+    """Queue the writes of a planned layout on `writers`; the returned function waits for them,
+    writes RECORD and says what was installed. Directories in `new_dirs` are made by the
+    writers that need them, parents first (on some filesystems a mkdir costs more than a hard
+    link, so they go in parallel too); two writers may race for one directory, which is fine.
+    """
+    wanted = set(new_dirs)
+    made: set = set()
+
+    def make(directory: str) -> None:
+        if directory in made or directory not in wanted:
+            return
+        make(os.path.dirname(directory))
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            pass
+        made.add(directory)
+
+    def write(pairs: list) -> list:
+        out = []
+        for item, path in pairs:
+            make(os.path.dirname(path))
+            written = destination.write(layout.name, item, source, path)
+            if on_file is not None:
+                on_file(written.path)
+            out.append(written)
+        return out
+
+    pairs = list(zip(layout.items, targets))
+    futures = [writers.submit(write, pairs[i:i + _CHUNK]) for i in range(0, len(pairs), _CHUNK)]
+
+    def finish() -> InstalledDistribution:
+        written = [w for future in futures for w in future.result()]
+        make(os.path.dirname(targets[-1]))
+        record = destination.write_record(targets[-1], written)
+        if on_file is not None:
+            on_file(record.path)
+        return InstalledDistribution(layout.name, layout.version, tuple(w.path for w in written) + (record.path,))
+
+    return finish
 
 
 def install_layout(
@@ -37,43 +144,19 @@ def install_layout(
     source,
     destination,
     *,
+    targets: Optional[List[str]] = None,
     jobs: Optional[int] = None,
-    on_file: Optional[Callable[[Path], None]] = None,
+    on_file: Optional[Callable[[str], None]] = None,
 ) -> InstalledDistribution:
-    """Write a planned layout (see `install`)."""
-
-    def write(item):
-        written = destination.write(layout.name, item, source)
-        if on_file is not None:
-            on_file(written.path)
-        return written
-
-    items = layout.items
-    prepare = getattr(destination, "prepare_dirs", None)
-    if prepare is not None:  # every directory made once, parents first, before the files
-        prepare([destination.target(layout.name, item) for item in items])
+    """Write a planned layout (see `install`); `targets` may be passed if the caller has them."""
+    if targets is None:
+        targets = layout_targets(layout, destination)
     if jobs is None:
-        jobs = min(8, (os.cpu_count() or 1) * 2) if len(items) >= _PARALLEL_THRESHOLD else 1
-    if jobs <= 1:
-        written = [write(item) for item in items]
-    else:
-        # A few chunks, not a future per file: per-file submits cost more than a hard link.
-        size = -(-len(items) // (jobs * 4))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pkm-install") as pool:
-            futures = [pool.submit(lambda chunk: [write(item) for item in chunk], chunk) for chunk in chunks]
-            try:
-                written = [w for future in futures for w in future.result()]
-            except BaseException:
-                # Stop queued writes; leaving the `with` waits for running ones, so a
-                # rollback that follows never races a writer.
-                for future in futures:
-                    future.cancel()
-                raise
-    record = destination.write_record(destination.target(layout.name, layout.record), written)
-    if on_file is not None:
-        on_file(record.path)
-    return InstalledDistribution(layout.name, layout.version, tuple(w.path for w in written) + (record.path,))
+        jobs = default_jobs() if len(targets) > _CHUNK else 1
+    with Writers(jobs) as writers:
+        finish = start_layout(layout, source, destination, writers, targets=targets,
+                              new_dirs=missing_dirs(targets), on_file=on_file)
+        return finish()
 
 
 def install(
@@ -83,7 +166,7 @@ def install(
     requested: bool = True,
     direct_url=None,
     jobs: Optional[int] = None,
-    on_file: Optional[Callable[[Path], None]] = None,
+    on_file: Optional[Callable[[str], None]] = None,
 ) -> InstalledDistribution:
     """Install the wheel `source` into `destination`.
 
@@ -92,9 +175,9 @@ def install(
     targets are replaced; use `apply` for an all-or-nothing change that can be rolled back.
     `requested` writes REQUESTED; `direct_url` (a `packaging.direct_url.DirectUrl` or its
     dict) writes `direct_url.json` (PEP 610). `jobs` bounds the writer threads (default:
-    one for small wheels, a few for large ones); `on_file` is called after each file
-    (from the writer threads when there are several).
+    one for small wheels, a few for large ones); `on_file` is called with each file's path
+    after it is written (from the writer threads when there are several).
     """
     layout = plan_layout(source, requested=requested, direct_url=direct_url)
-    layout_targets(layout, destination)  # every target is checked before the first write
-    return install_layout(layout, source, destination, jobs=jobs, on_file=on_file)
+    targets = layout_targets(layout, destination)  # every target is checked before the first write
+    return install_layout(layout, source, destination, targets=targets, jobs=jobs, on_file=on_file)

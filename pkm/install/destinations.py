@@ -6,8 +6,7 @@ import errno
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Mapping, Protocol
+from typing import Iterable, Mapping, Optional, Protocol
 
 from pkm.errors import PkmError
 from pkm.store import RecordRow, encode_digest, render_record
@@ -26,23 +25,23 @@ _LINK_FALLBACK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.E
 
 @dataclass(frozen=True)
 class Written:
-    """A file an install wrote, with the digest and size RECORD gets."""
+    """A file an install wrote (its absolute path), with the digest and size RECORD gets."""
 
-    path: Path
+    path: str
     hash: str
     size: int
 
 
 class WheelDestination(Protocol):
-    def target(self, dist_name: str, item: Item) -> Path:
+    def target(self, dist_name: str, item: Item) -> str:
         """The absolute path `item` is written to (nothing is touched)."""
-    def write(self, dist_name: str, item: Item, source) -> Written:
-        """Write one item, replacing (never writing through) whatever is at its target."""
-    def write_record(self, record_path: Path, written: Iterable[Written]) -> Written:
+    def write(self, dist_name: str, item: Item, source, path: Optional[str] = None) -> Written:
+        """Write one item at `path` (its target), replacing (never writing through) whatever is there."""
+    def write_record(self, record_path: str, written: Iterable[Written]) -> Written:
         """Write RECORD, paths relative to its `.dist-info`'s parent; RECORD's own row is empty."""
 
 
-def _inside(path: Path, root: Path) -> bool:
+def _inside(path: "str | os.PathLike[str]", root: "str | os.PathLike[str]") -> bool:
     path_s, root_s = os.path.normpath(path), os.path.normpath(root)
     return path_s == root_s or path_s.startswith(root_s.rstrip(os.sep) + os.sep)
 
@@ -67,47 +66,39 @@ class SchemeDestination:
         self.scheme = dict(scheme)
         self.interpreter = interpreter
         self.link_mode = link_mode
-        self._made: set = set()  # directories known to exist: one mkdir per directory, not per file
+        # Normalized once: a target is then one string join, no per-file normpath.
+        self._roots = {key: os.path.normpath(os.fspath(path)) for key, path in self.scheme.items()}
 
-    def _root(self, dist_name: str, scheme: str) -> Path:
+    def _root(self, dist_name: str, scheme: str) -> str:
         if scheme == "headers" and "headers" not in self.scheme:
-            return Path(self.scheme["include"]) / dist_name
-        return Path(self.scheme[scheme])
+            return os.path.join(self._roots["include"], dist_name)
+        return self._roots[scheme]
 
-    def target(self, dist_name: str, item: Item) -> Path:
+    def target(self, dist_name: str, item: Item) -> str:
         root = self._root(dist_name, item.scheme)
-        parts = item.path.split("/")
+        path = item.path
         # Names are checked already; this is the last line of defence, by parts (no normpath per file):
         # without empty, `.` or `..` parts (and no absolute start), the path cannot leave `root`.
-        if not item.path or any(part in ("", ".", "..") for part in parts) or "\\" in item.path:
-            raise PkmError(f"refusing to write {item.path!r} outside {root}", hint="the wheel is malicious; do not install it")
-        return root.joinpath(*parts)
+        if not path or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
+            raise PkmError(f"refusing to write {path!r} outside {root}", hint="the wheel is malicious; do not install it")
+        return root + os.sep + path if os.sep == "/" else os.path.join(root, *path.split("/"))
 
-    def prepare_dirs(self, paths: Iterable[Path]) -> None:
-        """Make the parent directories of `paths`, each with one mkdir (parents first; on some
-        filesystems a mkdir costs more than the hard link of a file into it)."""
-        wanted = {path.parent for path in paths} - self._made
-        missing = set()
-        for directory in wanted:
-            while directory not in self._made and directory not in missing and not directory.is_dir():
-                missing.add(directory)
-                directory = directory.parent
-        for directory in sorted(missing, key=lambda d: len(d.parts)):
-            try:
-                os.mkdir(directory)
-            except FileExistsError:
-                pass
-        self._made |= wanted | missing
+    def write(self, dist_name: str, item: Item, source, path: Optional[str] = None) -> Written:
+        """Write `item` at `path` (default: its target); whatever is there is replaced, never written through.
 
-    def write(self, dist_name: str, item: Item, source) -> Written:
-        path = self.target(dist_name, item)
-        parent = path.parent
-        if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(parent)
-        if os.path.lexists(path):
+        The target's directory must exist. Cost: one link or create (a second try after an
+        unlink when something was in the way).
+        """
+        if path is None:
+            path = self.target(dist_name, item)
+        try:
+            return self._write(item, source, path)
+        except FileExistsError:
             # Unlink first: writing through a hard link would change the store's copy.
             os.unlink(path)
+            return self._write(item, source, path)
+
+    def _write(self, item: Item, source, path: str) -> Written:
         if item.kind == "launcher":
             return _write_bytes(path, launcher(item.entry, self.interpreter), executable=True)
         if item.kind == "metadata":
@@ -125,6 +116,8 @@ class SchemeDestination:
                 else:
                     os.symlink(os.path.abspath(local), path)
                 return Written(path, member.hash, member.size)
+            except FileExistsError:
+                raise
             except OSError as exc:
                 if exc.errno not in _LINK_FALLBACK:
                     raise
@@ -137,30 +130,39 @@ class SchemeDestination:
             return Written(path, "", written.size)  # bytecode: RECORD may omit the hash
         return written
 
-    def write_record(self, record_path: Path, written: Iterable[Written]) -> Written:
-        base = record_path.parent.parent
-        rows = [RecordRow(os.path.relpath(w.path, base).replace(os.sep, "/"), w.hash, w.size) for w in written]
-        rows.append(RecordRow(os.path.relpath(record_path, base).replace(os.sep, "/")))
+    def write_record(self, record_path: str, written: Iterable[Written]) -> Written:
+        base = os.path.dirname(os.path.dirname(record_path))
+        start = os.path.join(base, "")
+
+        def rel(path: str) -> str:
+            # Targets have no `.`/`..` parts (see `target`): below `base`, the rest is the relative path.
+            if path.startswith(start):
+                return path[len(start):].replace(os.sep, "/")
+            return os.path.relpath(path, base).replace(os.sep, "/")
+
+        rows = [RecordRow(rel(w.path), w.hash, w.size) for w in written]
+        rows.append(RecordRow(rel(record_path)))
         data = render_record(rows)
-        if os.path.lexists(record_path):
+        try:
+            return _write_bytes(record_path, data, executable=False)
+        except FileExistsError:
             os.unlink(record_path)
-        _write_bytes(record_path, data, executable=False)
-        return Written(record_path, "", len(data))
+            return _write_bytes(record_path, data, executable=False)
 
 
-def _open_new(path: Path, executable: bool) -> int:
+def _open_new(path: str, executable: bool) -> int:
     # The mode passes through the umask, as it does for pip.
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777 if executable else 0o666)
 
 
-def _write_bytes(path: Path, data: bytes, *, executable: bool) -> Written:
+def _write_bytes(path: str, data: bytes, *, executable: bool) -> Written:
     fd = _open_new(path, executable)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     return Written(path, encode_digest("sha256", hashlib.sha256(data).digest()), len(data))
 
 
-def _write_stream(path: Path, stream, *, executable: bool) -> Written:
+def _write_stream(path: str, stream, *, executable: bool) -> Written:
     h = hashlib.sha256()
     size = 0
     fd = _open_new(path, executable)

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 from pkm.errors import NotFoundError, PkmError
 from pkm.store import FileLock, parse_dist_info
 
-from ._core import InstalledDistribution, install_layout, layout_targets
+from ._core import Writers, default_jobs, layout_targets, missing_dirs, start_layout
 from ._journal import JOURNAL_DIR, Journal
 from ._layout import plan_layout
 from .destinations import SchemeDestination, _inside
@@ -33,6 +33,8 @@ from .uninstall import distribution_files, find_distribution, prune_empty_dirs, 
 __all__ = ["Environment", "Install", "Upgrade", "Remove", "Applied", "apply", "recover", "LOCK_FILE"]
 
 _LOCK_WAIT = 60.0
+# Up to this many files in a plan, the writes stay on the calling thread (a pool costs more).
+_SERIAL_FILES = 64
 # The environment's lock file, present only while a pkm process changes the environment.
 LOCK_FILE = ".pkm-lock"
 
@@ -230,7 +232,7 @@ def apply(
 
 
 def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -> list:
-    """Validate every step before anything is written: (step, layout or None for Remove)."""
+    """Validate every step before anything is written: (step, (layout, targets) or None for Remove)."""
     prepared = []
     for step in plan:
         if isinstance(step, Remove):
@@ -243,12 +245,11 @@ def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -
         except OSError as exc:
             raise PkmError(f"cannot read {step.source.label}", why=f"{exc.strerror or exc} ({exc.filename})",
                            hint="the file or store entry may be damaged; run `pkm store verify`") from exc
+        targets = layout_targets(layout, destination)
         base = os.path.join(os.path.normpath(prefix), "")
-        for target in layout_targets(layout, destination):
-            text = os.fspath(target)
-            rest = text[len(base):] if text.startswith(base) and "/." not in text else None
-            if rest is None and _inside(target, prefix):  # not plainly under the prefix: normalize to be sure
-                rest = os.path.relpath(os.path.normpath(text), prefix)
+        for target in targets:
+            # Targets have no `.`/`..` parts (the destination checks): a prefix match is enough.
+            rest = target[len(base):] if target.startswith(base) else None
             if rest is None:
                 raise PkmError(
                     f"cannot install {step.source.label}: {target} is outside the environment {prefix}",
@@ -259,7 +260,7 @@ def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -
                     f"refusing to install {step.source.label}: it writes into pkm's journal ({target})",
                     hint="the wheel is damaged or malicious; do not install it",
                 )
-        prepared.append((step, layout))
+        prepared.append((step, (layout, targets)))
     return prepared
 
 
@@ -271,14 +272,35 @@ def _run(prepared: list, env: Environment, prefix: Path, destination, keep: set,
         shutil.rmtree(prefix / JOURNAL_DIR, ignore_errors=True)  # nothing recorded: nothing to undo
         raise _os_error(prefix, exc, state="untouched") from exc
     applied = Applied()
+    total = sum(len(planned[1]) for _, planned in prepared if planned is not None)
+    if jobs is None:
+        jobs = default_jobs() if total > _SERIAL_FILES else 1
+    pending: list = []  # the `finish` of each queued install, in plan order
+    claimed: set = set()  # every target of the queued installs
+
+    def drain() -> None:
+        for finish in pending:
+            applied.installed.append(finish())
+        pending.clear()
+        claimed.clear()
+
     try:
-        for step, layout in prepared:
-            name = step.name if layout is None else layout.name
-            site, dist_info = _find_installed(env, name)
-            if dist_info is not None:
-                applied.removed.append(_remove(journal, site, dist_info, prefix, on_file))
-            if layout is not None:
-                applied.installed.append(_install(journal, layout, step.source, destination, jobs, on_file))
+        # The installs of all steps share one pool of writers, so small and large wheels
+        # overlap; a step whose paths meet a queued step's waits for it (last one wins).
+        with Writers(jobs) as writers:
+            for step, planned in prepared:
+                name = step.name if planned is None else planned[0].name
+                site, dist_info = _find_installed(env, name)
+                if dist_info is not None:
+                    drain()
+                    applied.removed.append(_remove(journal, site, dist_info, prefix, on_file))
+                if planned is not None:
+                    layout, targets = planned
+                    if not claimed.isdisjoint(targets):
+                        drain()
+                    claimed.update(targets)
+                    pending.append(_start_install(journal, layout, targets, step.source, destination, writers, on_file))
+            drain()
         journal.commit()
     except BaseException as exc:
         try:
@@ -305,24 +327,20 @@ def _remove(journal: Journal, site: Path, dist_info: Path, prefix: Path, on_file
     for rel, backup in moved:
         journal.move_to_backup(rel, backup)
         if on_file is not None:
-            on_file(journal.abs(rel))
+            on_file(os.fspath(journal.abs(rel)))
     return name, version
 
 
-def _install(journal: Journal, layout, source, destination, jobs, on_file) -> InstalledDistribution:
-    targets = layout_targets(layout, destination)
+def _start_install(journal: Journal, layout, targets: list, source, destination, writers, on_file) -> Callable:
+    """Record the install step, move what is in its way to the backup, queue its writes."""
+    new_dirs = missing_dirs(targets, stop=os.fspath(journal.prefix))
+    fresh = set(new_dirs)
     created = [journal.rel(t) for t in targets]
-    moved = [(rel, journal.new_backup()) for rel, t in zip(created, targets) if os.path.lexists(t)]
-    new_dirs = set()
-    seen = set()  # parents already looked at: one stat per directory, not per file
-    for target in targets:
-        parent = target.parent
-        while parent not in seen and not parent.exists() and _inside(parent, journal.prefix):
-            seen.add(parent)
-            new_dirs.add(journal.rel(parent))
-            parent = parent.parent
-        seen.add(parent)
-    journal.add_step({"op": "install", "name": layout.name, "created": created, "moved": moved, "dirs": sorted(new_dirs)})
+    # Only a target in a directory that existed before can be in the way (one lstat each).
+    moved = [(rel, journal.new_backup()) for rel, t in zip(created, targets)
+             if os.path.dirname(t) not in fresh and os.path.lexists(t)]
+    journal.add_step({"op": "install", "name": layout.name, "created": created, "moved": moved,
+                      "dirs": sorted(journal.rel(d) for d in new_dirs)})
     for rel, backup in moved:
         journal.move_to_backup(rel, backup)
-    return install_layout(layout, source, destination, jobs=jobs, on_file=on_file)
+    return start_layout(layout, source, destination, writers, targets=targets, new_dirs=new_dirs, on_file=on_file)

@@ -155,7 +155,7 @@ def test_tree_install_with_hard_links_shares_the_store_files(venv, dists, tmp_pa
     assert os.stat(module).st_ino == os.stat(tree / "linked" / "__init__.py").st_ino
     assert (site / "linked" / "__pycache__" / "__init__.cpython-311.pyc").exists()
     assert "linked/__pycache__/__init__.cpython-311.pyc" in installed_record(venv, "linked-1.0.dist-info")
-    assert module in result.files
+    assert str(module) in result.files
     # RECORD is written fresh, never linked (the tree's RECORD stays as it was).
     assert os.stat(site / "linked-1.0.dist-info" / "RECORD").st_ino != os.stat(tree / "linked-1.0.dist-info" / "RECORD").st_ino
 

@@ -365,3 +365,36 @@ def test_a_record_cut_short_by_a_kill_is_ignored_and_a_damaged_one_is_an_error(t
         f.write('garbage\n{"state": "committed"}\n')
     with pytest.raises(PkmError, match="is unreadable"):
         Journal.load(tmp_path)
+
+
+def _wide(dists, name, owner, count=100):
+    files = {f"{name}/m{i}/mod.py": f"N = {i}\n" for i in range(count)}
+    files["shared/common.py"] = f"OWNER = {owner!r}\n"
+    return dists.wheel(name, "1.0", files=files)
+
+
+def test_steps_written_in_parallel_keep_plan_order_where_they_overlap(venv, dists, tools):
+    # Both wheels write shared/common.py: the later step wins, as when steps run one by one.
+    plan = [Install(WheelFile(_wide(dists, "first", "first"))), Install(WheelFile(_wide(dists, "second", "second")))]
+    applied = apply(plan, venv, jobs=4)
+    site = Path(venv.scheme["purelib"])
+    assert [d.name for d in applied.installed] == ["first", "second"]
+    assert (site / "shared" / "common.py").read_text() == "OWNER = 'second'\n"
+    assert all((site / name / "m99" / "mod.py").is_file() for name in ("first", "second"))
+    assert tools.pip(venv, "check").returncode == 0
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_writer_thread_failing_rolls_back_every_queued_step(venv, dists, tools, error):
+    plan = [Install(WheelFile(_wide(dists, name, name))) for name in ("one", "two", "three")]
+    before = tools.snapshot(venv.prefix)
+    calls = []
+
+    def fail(path):
+        calls.append(path)
+        if len(calls) == 150:  # inside the second wheel, with the third one queued
+            raise error
+
+    with pytest.raises((PkmError, KeyboardInterrupt)):
+        apply(plan, venv, jobs=4, on_file=fail)
+    assert tools.snapshot(venv.prefix) == before
