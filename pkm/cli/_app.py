@@ -6,7 +6,10 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 from pkm import __version__
 from pkm.cli import COMMANDS
@@ -25,6 +28,28 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, why=self.format_usage().strip(), hint=f"see `{self.prog} --help`")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, sized without `shutil` (argparse makes one per argument it
+    adds, and `shutil` alone costs more than the rest of a quick command's imports)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: "int | None" = None):
+        if width is None:
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` finds it: $COLUMNS, then stdout's, then 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 def _top_parser() -> Parser:
     width = max(len(name) for name in COMMANDS)
     commands = "\n".join(f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items())
@@ -34,7 +59,7 @@ def _top_parser() -> Parser:
         description="pkm: a Python package manager built around a runtime import-hook layer.",
         epilog=f"commands:\n{commands}\n\nRun `pkm COMMAND --help` for a command's options.\n"
         "Environment: PKM_HOME, PKM_INDEX_URL, PKM_OFFLINE, ... (see `pkm config`); PKM_DEBUG=1 shows tracebacks.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("-V", "--version", action="version", version=f"pkm {__version__}")
     add_global_options(parser, suppress=False)
@@ -48,7 +73,7 @@ def command_parser(name: str, module: Any) -> Parser:
     """The parser of one command: its own arguments plus the global options."""
     summary = COMMANDS[name][1]
     parser = Parser(prog=f"pkm {name}", description=(module.__doc__ or summary).strip(),
-                    formatter_class=argparse.RawDescriptionHelpFormatter)
+                    formatter_class=_Formatter)
     module.add_arguments(parser)
     add_global_options(parser, suppress=True)
     return parser

@@ -192,10 +192,12 @@ def _cache_key(executable: str) -> dict[str, Any] | None:
 
 
 def _cache_file(cache_dir: Path, key: Mapping[str, Any]) -> Path:
-    from hashlib import sha256
-
-    digest = sha256(key["path"].encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return cache_dir / f"{digest}.json"
+    # FNV-1a of the path names the file: stable, and no `hashlib` import on this quick path.
+    # A collision only costs a probe: the entry's full key is compared on read.
+    digest = 0xCBF29CE484222325
+    for byte in key["path"].encode("utf-8", "surrogateescape"):
+        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return cache_dir / f"{digest:016x}.json"
 
 
 def _read_cache(path: Path, key: Mapping[str, Any]) -> Interpreter | None:
