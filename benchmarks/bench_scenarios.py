@@ -265,12 +265,13 @@ SCENARIOS = [
         "venv",
         "create a virtual environment (no seed packages)",
         lambda t, w: {
-            "pkm": [t.bin("pkm"), "venv", "venv-pkm"],
+            "pkm": [t.bin("pkm"), "venv", "-q", "venv-pkm"],
             "uv": [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"],
             "python": [t.python, "-m", "venv", "--without-pip", "venv-python"],
         },
         before_each=lambda t, w: {tool: [_rm(f"venv-{tool}")] for tool in ("pkm", "uv", "python")},
         available=_has("venv"),
+        goals={"uv": ("x", 2.0)},
     ),
     Scenario(
         "resolve-warm",
@@ -280,6 +281,7 @@ SCENARIOS = [
         files=_REQ_FILES,
         runs=(10, 1),
         quick_runs=(3, 1),
+        goals={"uv": ("x", 2.0)},
     ),
     Scenario(
         "resolve-cold",
@@ -290,6 +292,7 @@ SCENARIOS = [
         files=_REQ_FILES,
         runs=(10, 1),
         quick_runs=(3, 0),
+        goals={"uv": ("x", 1.5)},
     ),
     Scenario(
         "install-cold",
@@ -314,6 +317,7 @@ SCENARIOS = [
         files=_REQ_FILES,
         runs=(5, 1),
         quick_runs=(2, 1),
+        goals={"uv": ("x", 1.5), "pip": ("x", 0.1)},
     ),
     Scenario(
         "install-warm-bytecode",
@@ -326,6 +330,7 @@ SCENARIOS = [
         files=_REQ_FILES,
         runs=(5, 1),
         quick_runs=(1, 1),  # its slowest round is ~45 s: --quick stays under 5 minutes
+        goals={"uv": ("x", 0.2)},
     ),
 ]
 

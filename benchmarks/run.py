@@ -162,7 +162,7 @@ def goal_lines(rows: list[dict], goals: dict[str, dict[str, tuple[str, float]]])
     """One line per goal of a measured scenario: pkm's distance to the other tool, and met or missed.
 
     `goals` maps scenario -> tool -> ("ms", limit) (pkm at most `limit` ms
-    slower) or ("x", limit) (pkm's median below `limit` times the tool's).
+    slower) or ("x", limit) (pkm's median below `limit` times the tool's: 0.2 is "5x faster").
     """
     lines = []
     r, d = ratios(rows), differences(rows)
@@ -174,7 +174,9 @@ def goal_lines(rows: list[dict], goals: dict[str, dict[str, tuple[str, float]]])
             if unit == "ms":
                 met, target = diff * 1000 <= limit, f"within {limit:g} ms of {tool}"
             else:
-                met, target = ratio < limit, (f"faster than {tool}" if limit == 1 else f"within {limit:g}x of {tool}")
+                met = ratio < limit
+                target = (f"faster than {tool}" if limit == 1 else f"within {limit:g}x of {tool}" if limit > 1
+                          else f"at least {1 / limit:g}x faster than {tool}")
             lines.append(f"goal {scenario}: {target}: pkm {_signed(diff)} ({ratio:.2f}x): "
                          + ("met" if met else "MISSED"))
     return lines

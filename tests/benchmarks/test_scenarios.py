@@ -168,6 +168,19 @@ def test_runtime_goals_are_reported_as_difference_and_ratio():
     assert "| run-warm | pkm | 105.0 ms |" in text
 
 
+def test_install_goals_read_as_the_issue_states_them():
+    rows = [_row("install-warm", "pkm", 1.2), _row("install-warm", "uv", 1.0), _row("install-warm", "pip", 15.0),
+            _row("install-warm-bytecode", "pkm", 1.2), _row("install-warm-bytecode", "uv", 5.0),
+            _row("venv", "pkm", 0.05), _row("venv", "uv", 0.02)]
+    lines = run.goal_lines(rows, {s.name: s.goals for s in SCENARIOS if s.goals})
+    assert lines == [
+        "goal venv: within 2x of uv: pkm +30.0 ms (2.50x): MISSED",
+        "goal install-warm: within 1.5x of uv: pkm +200.0 ms (1.20x): met",
+        "goal install-warm: at least 10x faster than pip: pkm -13.80 s (0.08x): met",
+        "goal install-warm-bytecode: at least 5x faster than uv: pkm -3.80 s (0.24x): MISSED",
+    ]
+
+
 def test_goals_of_scenarios_not_run_are_left_out():
     assert run.goal_lines([_row("startup", "pkm", 0.01), _row("startup", "uv", 0.02)],
                           {"run-warm": {"python": ("ms", 10.0)}}) == []
