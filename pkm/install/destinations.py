@@ -5,8 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional, Protocol
+from typing import Iterable, Mapping, NamedTuple, Optional, Protocol
 
 from pkm.errors import PkmError
 from pkm.store import RecordRow, encode_digest, render_record
@@ -23,8 +22,7 @@ _CHUNK = 1 << 20
 _LINK_FALLBACK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """A file an install wrote (its absolute path), with the digest and size RECORD gets."""
 
     path: str

@@ -11,17 +11,17 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import BinaryIO, Collection, Protocol
+from typing import BinaryIO, Collection, NamedTuple, Protocol
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from pkm.errors import HashMismatchError, PkmError
-from pkm.store import (MARKER, ArchiveLimits, algorithm_of, check_members, check_mode, check_name, check_record,
-                       find_dist_info, hash_path, hash_stream, is_bytecode, parse_dist_info, parse_record)
+from pkm.store import (FILE_LIST, MARKER, ArchiveLimits, algorithm_of, check_members, check_mode, check_name, check_record,
+                       find_dist_info, hash_path, hash_stream, is_bytecode, parse_dist_info, parse_record,
+                       read_file_list, tree_files)
 
 __all__ = ["WheelSource", "WheelFile", "TreeSource", "Member", "Limits"]
 
@@ -31,9 +31,10 @@ _REBUILD = "the wheel is damaged or malicious; do not install it, rebuild it or 
 Limits = ArchiveLimits
 
 
-@dataclass(frozen=True)
-class Member:
-    """One regular file of a wheel: its archive path, size, RECORD hash and executable bit."""
+class Member(NamedTuple):
+    """One regular file of a wheel: its archive path, size, RECORD hash and executable bit.
+
+    (A NamedTuple: a large wheel has thousands, and they are made on every install.)"""
 
     path: str
     size: int
@@ -195,13 +196,16 @@ class WheelFile:
 class TreeSource:
     """A directory laid out like an unpacked wheel (a store tree); its files can be linked.
 
-    Trees are verified by the store when unpacked, so by default `members()` checks names,
-    types, layout and sizes against RECORD (one `lstat` per file) but does not re-hash;
-    `verify_hashes=True` re-hashes every file too. `ignore` names top-level entries that
-    belong to the store rather than to the wheel (default: the store's completion marker).
+    Trees are verified by the store when unpacked. `members()` reads a store tree's file
+    list (`pkm.store.FILE_LIST`, one small read); a tree without one is walked, its names,
+    types, layout and sizes checked against RECORD (one `lstat` per file) but not re-hashed.
+    `verify_hashes=True` always walks and re-hashes every file. `ignore` names top-level
+    entries that belong to the store rather than to the wheel (default: the completion
+    marker and the file list).
     """
 
-    def __init__(self, path: str | os.PathLike, *, verify_hashes: bool = False, ignore: Collection[str] = (MARKER,)):
+    def __init__(self, path: str | os.PathLike, *, verify_hashes: bool = False,
+                 ignore: Collection[str] = (MARKER, FILE_LIST)):
         self.path = Path(path)
         self.label = str(self.path)
         self._root = os.path.abspath(self.label)
@@ -220,7 +224,17 @@ class TreeSource:
     def members(self) -> list[Member]:
         if self._members is not None:
             return self._members
-        found = self._scan()
+        listed = None if self._verify or FILE_LIST not in self._ignore else read_file_list(self.path)
+        if listed is not None:  # the store's list: checked when the tree was made, no walk needed
+            self._members = [Member(*row) for row in listed]
+            _check_metadata(self.label, self, self.dist_info)
+            return self._members
+        found = {}
+        for rel, _path, st in tree_files(self.path, ignore=tuple(self._ignore)):
+            if "\\" in rel:  # a directory entry has no `/`, NUL, `.` or `..`: only this can be unsafe
+                check_name(self.label, rel)
+            check_mode(self.label, rel, st.st_mode)
+            found[rel] = st
         record_name = f"{self.dist_info}/RECORD"
         if record_name not in found:
             raise PkmError(f"refusing to install {self.label}: {record_name} is missing", hint=_REBUILD)
@@ -240,28 +254,6 @@ class TreeSource:
             members.append(Member(rel, st.st_size, row.hash if row else "", bool(st.st_mode & 0o111)))
         self._members = members
         return members
-
-    def _scan(self) -> dict:
-        """Every regular file of the tree: relative POSIX path -> its lstat. Refuses links and
-        special files. Cost: one scandir per directory, one lstat per file."""
-        found: dict = {}
-        pending = [("", self._root)]
-        while pending:
-            prefix, directory = pending.pop()
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    if not prefix and entry.name in self._ignore:
-                        continue
-                    rel = prefix + entry.name
-                    if "\\" in entry.name:  # a directory entry has no `/`, NUL, `.` or `..`: only this can be unsafe
-                        check_name(self.label, rel)
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append((rel + "/", entry.path))
-                        continue
-                    st = entry.stat(follow_symlinks=False)
-                    check_mode(self.label, rel, st.st_mode)
-                    found[rel] = st
-        return found
 
     def open(self, member: Member) -> BinaryIO:
         return open(self._root + os.sep + member.path, "rb")

@@ -51,6 +51,7 @@ registered its root yet). Buckets are left to their owners.
 from __future__ import annotations
 
 from pkm.store._atomic import atomic_write, hash_file
+from pkm.store._filelist import FILE_LIST, read_file_list, tree_files
 from pkm.store._lock import FileLock, LockTimeoutError
 from pkm.store._maintain import Entry, GcReport, VerifyReport
 from pkm.store._members import (MARKER, ArchiveLimits, ArchiveMember, UnsafeArchiveError, check_members, check_mode,
@@ -76,6 +77,10 @@ __all__ = [
     "hash_file",
     "MARKER",
     "STORE_VERSION",
+    # a tree's file list (read instead of walking the tree)
+    "FILE_LIST",
+    "read_file_list",
+    "tree_files",
     # archive members: the rules every wheel meets in the store and the installer
     "ArchiveLimits",
     "ArchiveMember",

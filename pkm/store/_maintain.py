@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 from pkm.errors import PkmError
 from pkm.store._atomic import hash_file, remove_tree
 from pkm.store._lock import FileLock, LockTimeoutError
+from pkm.store._filelist import FILE_LIST, read_file_list
 from pkm.store._members import MARKER
 from pkm.store._record import algorithm_of, hash_path, is_bytecode, is_signature, parse_record
 from pkm.store._store import is_sha256
@@ -144,12 +145,14 @@ def _tree_problem(store: Store, path: Path) -> str | None:
             return f"{rel_record} is unreadable"
         rows.update((row.path, row) for row in found)
     files = []
+    all_files: dict = {}  # every file, bytecode included: what the file list must say
     for dirpath, _dirs, names in os.walk(str(path)):
         rel_dir = os.path.relpath(dirpath, str(path)).replace(os.sep, "/")
         for n in names:
             rel = n if rel_dir == "." else f"{rel_dir}/{n}"
-            if rel == MARKER or (rel_dir == "." and n.startswith(f".{MARKER}.")):
+            if rel in (MARKER, FILE_LIST) or (rel_dir == "." and n.startswith(f".{MARKER}.")):
                 continue
+            all_files[rel] = os.lstat(os.path.join(dirpath, n)).st_size
             if rel not in rows and is_bytecode(rel):
                 continue  # compiled by the store (or an interpreter) after unpacking
             files.append(rel)
@@ -170,6 +173,12 @@ def _tree_problem(store: Store, path: Path) -> str | None:
     for rel in sorted(set(rows) - set(files)):
         if not rel.endswith("/") and rows[rel].hash:
             return f"{rel} is missing"
+    listed = read_file_list(path)
+    # What installs read instead of walking the tree. Bytecode another interpreter wrote
+    # later may be missing from it (the install then leaves it out); nothing else may.
+    for rel, size, _, _ in listed or ():
+        if all_files.get(rel) != size:
+            return f"its file list does not match {rel}"
     return None
 
 

@@ -16,6 +16,7 @@ from typing import BinaryIO, Callable, Union
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
 from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree
 from pkm.store._bytecode import compile_here, compile_with
+from pkm.store._filelist import FILE_LIST, tree_files, write_file_list
 from pkm.store._lock import FileLock
 from pkm.store._members import MARKER, ArchiveLimits
 from pkm.store._unpack import unpack_wheel
@@ -260,7 +261,8 @@ class Store:
             try:
                 files, executables = self._unpack(Path(wheel), name, staging)
                 tags = [compile_here(staging, ddir=final)] if compile else []
-                _make_read_only(staging, executables)
+                listed = _make_read_only(staging, executables)
+                write_file_list(staging, listed, tmp_dir=self.root / "tmp")
                 os.chmod(staging, 0o755)
                 os.replace(staging, final)
             except BaseException:
@@ -301,7 +303,7 @@ class Store:
                 raise NotFoundError(f"no tree {digest} in the store",
                                     hint="unpack the wheel into the store first")
             tag = compile_with(python, info.path)
-            _make_read_only(info.path, set())
+            write_file_list(info.path, _make_read_only(info.path, set()), tmp_dir=self.root / "tmp")
             if tag not in info.interpreters:
                 self._write_marker(info.path, info.wheel, info.files, [*info.interpreters, tag])
         return self.tree_info(digest) or info
@@ -365,16 +367,17 @@ def _mismatch(label: str, expected: str, got: str) -> HashMismatchError:
                              hint="the download is corrupt or was tampered with; fetch it again from a trusted index")
 
 
-def _make_read_only(root: Path, executables: set[str]) -> None:
+def _make_read_only(root: Path, executables: set[str]) -> list:
     """Drop write permission from every file under `root` (directories stay writable,
-    so other interpreters can add bytecode and eviction can rename)."""
-    for dirpath, _dirs, names in os.walk(str(root)):
-        for n in names:
-            p = os.path.join(dirpath, n)
-            st = os.lstat(p)
-            mode = 0o555 if p in executables or st.st_mode & 0o100 else 0o444
-            if (st.st_mode & 0o777) != mode:
-                os.chmod(p, mode)
+    so other interpreters can add bytecode and eviction can rename); returns every file as
+    (relative path, size, executable), the store's own files left out."""
+    files = []
+    for rel, path, st in tree_files(root, ignore=(MARKER, FILE_LIST)):
+        mode = 0o555 if path in executables or st.st_mode & 0o100 else 0o444
+        if (st.st_mode & 0o777) != mode:
+            os.chmod(path, mode)
+        files.append((rel, st.st_size, mode == 0o555))
+    return files
 
 
 def _touch(path: Path) -> None:

@@ -221,3 +221,18 @@ def test_a_store_tree_installs_as_it_is(venv, dists, tmp_path):
     install(source, destination(venv, "hardlink"))
     site = Path(venv.scheme["purelib"])
     assert (site / "treed" / "__init__.py").is_file() and not (site / MARKER).exists()
+
+
+def test_a_store_tree_installs_from_its_file_list_as_from_a_walk(venv, dists, tmp_path):
+    from pkm.store import Store
+
+    wheel = dists.wheel("listed", "1.0", files={"listed/__init__.py": "X = 1\n", "listed/sub/m.py": ""},
+                        data={"scripts": {"run-listed": "#!python\nprint('x')\n"}})
+    store = Store(tmp_path / "home")
+    tree = store.add_tree(wheel, hashlib.sha256(wheel.read_bytes()).hexdigest())
+    listed, walked = TreeSource(tree), TreeSource(tree, verify_hashes=True)
+    assert sorted(listed.members()) == sorted(walked.members())
+    install(listed, destination(venv, "hardlink"))
+    rows = installed_record(venv, "listed-1.0.dist-info")
+    assert rows["listed/sub/m.py"][1].startswith("sha256=") and rows["listed/sub/m.py"][2] == "0"
+    assert not any(".pkm-" in path for path in rows)  # the store's own files stay in the store

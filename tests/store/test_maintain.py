@@ -243,3 +243,14 @@ def test_gc_sweeps_lock_files_of_trees_that_never_were(store, tmp_path):
     assert lock.exists()
     store.gc()
     assert not lock.exists()
+
+
+def test_verify_finds_a_file_list_that_no_longer_matches_the_tree(store, wheel):
+    path, sha = wheel()
+    tree = store.add_tree(path, sha)
+    pyc = next((tree / "demo" / "__pycache__").iterdir())  # compiled by the store: listed, not in RECORD
+    pyc.unlink()
+    report = store.verify()
+    assert [(e.kind, e.detail) for e in report.corrupt] == [
+        ("tree", f"its file list does not match demo/__pycache__/{pyc.name}")]
+    assert store.tree(sha) is None

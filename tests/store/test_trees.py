@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import glob
 import hashlib
 import json
@@ -14,7 +15,7 @@ import zipfile
 import pytest
 
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
-from pkm.store import MARKER
+from pkm.store import FILE_LIST, MARKER, read_file_list
 
 
 
@@ -169,3 +170,32 @@ def test_bytecode_for_a_second_interpreter_is_added_beside_the_first(store, whee
                           env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("cpython-312.pyc")
     assert store.compile_tree(sha, other).interpreters == info.interpreters  # idempotent
+
+
+def test_a_published_tree_lists_its_files_with_sizes_hashes_and_modes(store, wheel):
+    path, sha = wheel("demo", "1.0", data={"scripts": {"tool.py": "print('hi')\n"}})
+    tree = store.add_tree(path, sha)
+    listed = {rel: (size, digest, executable) for rel, size, digest, executable in read_file_list(tree)}
+    on_disk = {rel.replace(os.sep, "/") for rel in _files(tree)} - {MARKER, FILE_LIST}
+    assert set(listed) == on_disk
+    for rel, (size, digest, executable) in listed.items():
+        assert size == os.path.getsize(tree / rel)
+        assert executable == bool(os.stat(tree / rel).st_mode & stat.S_IXUSR)
+    init = (tree / "demo" / "__init__.py").read_bytes()
+    assert listed["demo/__init__.py"][1] == "sha256=" + base64.urlsafe_b64encode(
+        hashlib.sha256(init).digest()).rstrip(b"=").decode()
+    assert listed["demo-1.0.data/scripts/tool.py"][2] is True
+    tag = sys.implementation.cache_tag
+    assert listed[f"demo/__pycache__/__init__.{tag}.pyc"][1] == ""  # compiled by the store: RECORD has no hash
+
+
+def test_bytecode_added_for_another_interpreter_joins_the_file_list(store, wheel):
+    other = next((p for p in glob.glob("/root/.pyenv/versions/3.1[02]*/bin/python3")), None)
+    if other is None:
+        pytest.skip("needs a second CPython (pyenv 3.10 or 3.12)")
+    path, sha = wheel("demo", "1.0")
+    tree = store.add_tree(path, sha)
+    info = store.compile_tree(sha, other)
+    added = [tag for tag in info.interpreters if tag != sys.implementation.cache_tag]
+    listed = {rel for rel, *_ in read_file_list(tree)}
+    assert f"demo/__pycache__/__init__.{added[0]}.pyc" in listed
