@@ -110,6 +110,21 @@ def _inputs(args: argparse.Namespace) -> Tuple[List[Any], List[Any], List[Any]]:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    import gc
+
+    # The command ends once the answer is printed: a cyclic collection over the pages read
+    # (which the resolver pauses the collector for) would only delay the exit, by ~50 ms.
+    # Restored after, for callers of `pkm.cli.main` in a longer-lived process.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args, ctx)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli._resolve import read_problem
 
     if (args.upgrade or args.upgrade_package) and args.prefer is None:

@@ -157,11 +157,15 @@ class HttpCache:
             "sha256": hashlib.sha256(entry.body).hexdigest(),
             "redirected_to": entry.redirected_to,
         }
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".http")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".http")
+        except FileNotFoundError:  # the first entry (asking first would cost every store a call)
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".http")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC + json.dumps(meta, sort_keys=True).encode("utf-8") + b"\n" + entry.body)
+                f.write(_MAGIC + json.dumps(meta, sort_keys=True).encode("utf-8") + b"\n")
+                f.write(entry.body)  # apart: pages are megabytes, not worth a copy
             os.replace(tmp, self.path(entry.key))
         except BaseException:
             try:

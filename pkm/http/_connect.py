@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import base64
 import http.client
+import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, unquote, urlsplit
 
 from pkm.errors import NetworkError, PkmError
 
 from ._redact import redact
 
-__all__ = ["Origin", "Target", "Proxy", "Connector", "parse_url", "proxy_for", "basic_auth"]
+__all__ = ["Addresses", "Origin", "Target", "Proxy", "Connector", "parse_url", "proxy_for", "basic_auth"]
 
 Origin = Tuple[str, str, int]  # (scheme, host, port): what a connection can be reused for
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -162,6 +163,7 @@ class Connector:
         self._context: Optional[ssl.SSLContext] = None
         self._proxies: Dict[Origin, Optional[Proxy]] = {}
         self._lock = threading.Lock()
+        self._addresses = Addresses()
 
     def proxy(self, origin: Origin) -> Optional[Proxy]:
         """The proxy used for `origin` (decided once per origin)."""
@@ -197,6 +199,7 @@ class Connector:
             conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
         else:
             conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=self.timeout)
+        conn._create_connection = self._addresses.connect  # type: ignore[attr-defined]  # http.client's hook
         try:
             conn.connect()
         except BaseException:
@@ -216,3 +219,58 @@ class Connector:
         """Proxy passwords to scrub from messages about `origin`."""
         proxy = self.proxy(origin)
         return (proxy.password,) if proxy is not None and proxy.password else ()
+
+
+_DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]  # what http.client passes for "none given"
+
+
+class Addresses:
+    """Host name lookups made once per (host, port) and shared by every connection; thread-safe.
+
+    Eight connections opened together would otherwise ask the resolver eight times at once,
+    and some resolvers (a container's DNS forwarder) drop such bursts: a lookup then stalls
+    5 s or fails. The first caller looks up while the others wait for its answer; a failed
+    lookup is not kept (the next connection asks again). `connect` is `socket.create_connection`
+    over the kept addresses, for `http.client`'s `_create_connection` hook.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._found: Dict[Tuple[str, int], List[tuple]] = {}
+        self._pending: Dict[Tuple[str, int], threading.Lock] = {}
+
+    def lookup(self, host: str, port: int) -> List[tuple]:
+        """getaddrinfo(host, port) for stream sockets, asked once (see the class docstring)."""
+        key = (host, port)
+        with self._lock:
+            if key in self._found:
+                return self._found[key]
+            gate = self._pending.setdefault(key, threading.Lock())
+        with gate:  # one lookup at a time per host; the ones waiting find its answer
+            with self._lock:
+                if key in self._found:
+                    return self._found[key]
+            found = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+            with self._lock:
+                self._found[key] = found
+            return found
+
+    def connect(self, address: Tuple[str, int], timeout: object = _DEFAULT_TIMEOUT,
+                source_address: Optional[Tuple[str, int]] = None) -> socket.socket:
+        """A connected socket to the first address of `address` that answers (as socket.create_connection)."""
+        error: Optional[OSError] = None
+        for family, kind, proto, _, where in self.lookup(*address):
+            sock = None
+            try:
+                sock = socket.socket(family, kind, proto)
+                if timeout is not _DEFAULT_TIMEOUT:
+                    sock.settimeout(timeout)  # type: ignore[arg-type]
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(where)
+                return sock
+            except OSError as exc:
+                error = exc
+                if sock is not None:
+                    sock.close()
+        raise error if error is not None else OSError(f"no address found for {address[0]}")

@@ -7,7 +7,6 @@ import os
 import tempfile
 import threading
 import urllib.parse
-import urllib.request
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable, Dict, Hashable, List, Mapping, Optional, Tuple, TypeVar
@@ -91,7 +90,9 @@ def _compare(pair: Tuple[str, str], got: str, *, what: str, url: str) -> None:
 
 def local_path(url: str) -> Path:
     """The filesystem path of a `file:` URL."""
-    return Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+    from urllib.request import url2pathname  # ~5 ms of imports that only local sources need
+
+    return Path(url2pathname(urllib.parse.urlsplit(url).path))
 
 
 def copy_verified(source: Path, dest: Path, *, tmp_dir: Path, hashes: Mapping[str, str], size: Optional[int]) -> Path:

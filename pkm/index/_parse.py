@@ -12,14 +12,15 @@ NetworkError naming the page.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from html.parser import HTMLParser
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from packaging.utils import canonicalize_name
 from pkm.errors import NetworkError
 
-from ._model import Artifact, ProjectPage, name_and_version, redact_url, unsafe_filename_reason
+from ._model import Artifact, ProjectPage, name_and_version, page_artifact, redact_url, unsafe_filename_reason
 
 __all__ = ["ACCEPT", "MAX_PAGE_BYTES", "parse_project_page", "parse_links_page", "page_flavour", "derived_versions"]
 
@@ -80,7 +81,7 @@ def parse_project_page(
         raise _bad_page(page_url, f"is too large ({len(body)} bytes; the limit is {max_bytes})")
     name = canonicalize_name(project)
     if page_flavour(content_type, body, page_url) == "json":
-        entries, versions = _json_entries(body, page_url)
+        entries, versions = _json_entries(body, page_url, project=name, index_url=index_url)
     else:
         entries, versions = _html_entries(_decode(body, content_type), page_url), None
     artifacts, skipped = _build(entries, page_url=page_url, index_url=index_url, project=name)
@@ -111,8 +112,19 @@ def _decode(body: bytes, content_type: str) -> str:
 
 # -- JSON (PEP 691, PEP 700) ---------------------------------------------------
 
+# File names that `unsafe_filename_reason` passes at a glance (ASCII, no dot first, at most 255
+# bytes): what index pages list. Any other name takes the general path and its full check.
+_PLAIN_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}")
 
-def _json_entries(body: bytes, page_url: str) -> Tuple[List[Dict[str, Any]], Optional[Tuple[str, ...]]]:
+
+def _json_entries(body: bytes, page_url: str, *, project: Optional[str] = None,
+                  index_url: str = "") -> Tuple[List[Any], Optional[Tuple[str, ...]]]:
+    """The page's entries (see `_build`) and its PEP 700 versions (None when absent).
+
+    An entry in the shape PyPI sends (an https URL without fragment, a file name of
+    `project`, one lower-case sha256, no metadata hashes) comes out as its Artifact already,
+    the same `_artifact` would make: pages list tens of thousands of files, and this is the
+    bulk of reading them."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -124,24 +136,39 @@ def _json_entries(body: bytes, page_url: str) -> Tuple[List[Dict[str, Any]], Opt
     files = data.get("files")
     if not isinstance(files, list):
         raise _bad_page(page_url, "has no list of files")
-    entries = []
+    entries: List[Any] = []
+    append = entries.append
     for raw in files:
-        if not isinstance(raw, dict):
-            entries.append({"problem": f"an entry that is not an object: {str(raw)[:80]!r}"})
+        if type(raw) is not dict:
+            append(f"an entry that is not an object: {str(raw)[:80]!r}")
             continue
-        metadata = raw.get("core-metadata", raw.get("dist-info-metadata", False))
-        yanked = raw.get("yanked", False)
-        entries.append({
-            "filename": raw.get("filename"),
-            "href": raw.get("url"),
-            "hashes": raw.get("hashes") if isinstance(raw.get("hashes"), dict) else {},
-            "requires_python": raw.get("requires-python"),
-            # PEP 691: a true value (True or a non-empty reason) means yanked.
-            "yanked": (yanked if isinstance(yanked, str) else "") if yanked else None,
-            "core_metadata": metadata if isinstance(metadata, (dict, bool)) else False,
-            "size": raw.get("size"),
-            "upload_time": raw.get("upload-time"),
-        })
+        get = raw.get
+        filename, href, hashes = get("filename"), get("url"), get("hashes")
+        metadata = get("core-metadata", get("dist-info-metadata", False))
+        yanked = get("yanked", False)
+        # PEP 691: a true value (True or a non-empty reason) means yanked.
+        yanked = (yanked if isinstance(yanked, str) else "") if yanked else None
+        if project is not None and type(filename) is str and type(href) is str and href.startswith("https://") \
+                and "#" not in href and type(metadata) is bool and type(hashes) is dict and len(hashes) == 1:
+            digest = hashes.get("sha256")
+            requires_python, size, upload_time = get("requires-python"), get("size"), get("upload-time")
+            if (type(digest) is str and digest.isalnum() and digest.islower()
+                    and (requires_python is None or type(requires_python) is str)
+                    and (size is None or (type(size) is int and size >= 0))
+                    and (upload_time is None or type(upload_time) is str)
+                    and _PLAIN_FILENAME.fullmatch(filename) is not None):
+                try:
+                    parsed = name_and_version(filename)
+                except ValueError:
+                    parsed = None
+                if parsed is not None and parsed[0] == project:
+                    append(page_artifact(filename, href, hashes,  # {"sha256": digest}, fresh from json.loads
+                                         None if requires_python is None else requires_python.strip() or None,
+                                         yanked, metadata,
+                                         size, upload_time, index_url, parsed))
+                    continue
+        append((filename, href, hashes if isinstance(hashes, dict) else {}, get("requires-python"), yanked,
+                metadata if isinstance(metadata, (dict, bool)) else False, get("size"), get("upload-time")))
     versions = data.get("versions")
     if isinstance(versions, list):
         return entries, tuple(v for v in versions if isinstance(v, str))
@@ -176,7 +203,7 @@ class _LinkParser(HTMLParser):
             self.saw_html_end = True
 
 
-def _html_entries(text: str, page_url: str) -> List[Dict[str, Any]]:
+def _html_entries(text: str, page_url: str) -> List[Any]:
     parser = _LinkParser()
     parser.feed(text)
     # html.parser keeps an unfinished tag in `rawdata`; a page cut mid-tag or before </html> is truncated.
@@ -194,16 +221,11 @@ def _html_entries(text: str, page_url: str) -> List[Dict[str, Any]]:
             continue
         metadata = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
         yanked = attrs.get("data-yanked", False)
-        entries.append({
-            "filename": None,  # taken from the URL, as PEP 503 says the anchor text mirrors it
-            "href": urllib.parse.urljoin(base, href.strip()),
-            "hashes": {},
-            "requires_python": attrs.get("data-requires-python"),
-            "yanked": None if yanked is False else (yanked or ""),
-            "core_metadata": _html_metadata(metadata),
-            "size": None,
-            "upload_time": None,
-        })
+        entries.append((
+            None,  # the file name is taken from the URL, as PEP 503 says the anchor text mirrors it
+            urllib.parse.urljoin(base, href.strip()), {}, attrs.get("data-requires-python"),
+            None if yanked is False else (yanked or ""), _html_metadata(metadata), None, None,
+        ))
     return entries
 
 
@@ -223,13 +245,21 @@ def _html_metadata(value: Optional[str]) -> Union[Dict[str, str], bool]:
 
 
 def _build(
-    entries: List[Dict[str, Any]], *, page_url: str, index_url: str, project: Optional[str]
+    entries: List[Any], *, page_url: str, index_url: str, project: Optional[str]
 ) -> Tuple[List[Artifact], List[str]]:
+    """Entries are (filename or None, href, hashes, requires-python, yanked, core-metadata, size,
+    upload-time) tuples, a string saying why an entry could not be read, or a finished Artifact."""
     local_ok = urllib.parse.urlsplit(page_url).scheme == "file"
     artifacts: List[Artifact] = []
     skipped: List[str] = []
     for entry in entries:
-        result = _artifact(entry, page_url=page_url, index_url=index_url, project=project, local_ok=local_ok)
+        if type(entry) is Artifact:  # made by `_json_entries` already
+            artifacts.append(entry)
+            continue
+        if isinstance(entry, str):
+            skipped.append(f"skipped {entry}")
+            continue
+        result = _artifact(*entry, page_url=page_url, index_url=index_url, project=project, local_ok=local_ok)
         if isinstance(result, str):
             skipped.append(result)
         elif result is not None:
@@ -237,13 +267,15 @@ def _build(
     return artifacts, skipped
 
 
-def _artifact(entry: Mapping[str, Any], *, page_url: str, index_url: str, project: Optional[str], local_ok: bool):
-    """An Artifact, a skip reason (str), or None for a link that is simply not a distribution."""
-    if "problem" in entry:
-        return f"skipped {entry['problem']}"
-    href = entry["href"]
+def _artifact(filename: Any, href: Any, hashes: Dict[Any, Any], requires_python: Any, yanked: Optional[str],
+              metadata: Any, size: Any, upload_time: Any, *, page_url: str, index_url: str,
+              project: Optional[str], local_ok: bool):
+    """An Artifact, a skip reason (str), or None for a link that is simply not a distribution.
+
+    Called once per file of a page (botocore: 5,000; pydantic-core: 9,000), hence the fast
+    paths for what real indexes send: absolute https URLs, one lower-case sha256."""
     if not isinstance(href, str) or not href:
-        return f"skipped {entry.get('filename')!r}: it has no URL"
+        return f"skipped {filename!r}: it has no URL"
     if href.startswith(("https://", "http://")):  # the common case on real indexes: skip urljoin's parsing
         url, _, fragment = href.partition("#")
         scheme = href[: href.index(":")]
@@ -252,7 +284,6 @@ def _artifact(entry: Mapping[str, Any], *, page_url: str, index_url: str, projec
         scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https") and not (scheme == "file" and local_ok):
         return f"skipped {redact_url(url)[:200]!r}: URL scheme {scheme or 'none'!r} is not allowed"
-    filename = entry["filename"]
     if filename is None:
         filename = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
     if not isinstance(filename, str):
@@ -262,28 +293,31 @@ def _artifact(entry: Mapping[str, Any], *, page_url: str, index_url: str, projec
         return f"skipped {filename[:200]!r}: unsafe file name ({unsafe})"
     try:
         parsed = name_and_version(filename)
-        name = parsed[0]
     except ValueError as exc:
         if filename.endswith((".whl", ".tar.gz", ".zip")):
             return f"skipped {filename!r}: {exc}"
         return None  # .egg, .exe, .tar.bz2...: old formats pkm does not install; not worth a line
-    if project is not None and name != project:
-        return f"skipped {filename!r}: it belongs to project {name!r}, not {project!r}"
-    hashes = {str(k).lower(): v.strip().lower() for k, v in entry["hashes"].items() if isinstance(v, str) and v.strip()}
-    algorithm, eq, digest = fragment.partition("=")
-    if eq and algorithm and digest:
-        hashes.setdefault(algorithm.lower(), digest.lower())
-    metadata = entry["core_metadata"]
+    if project is not None and parsed[0] != project:
+        return f"skipped {filename!r}: it belongs to project {parsed[0]!r}, not {project!r}"
+    if hashes:
+        digest = hashes.get("sha256")
+        if len(hashes) == 1 and isinstance(digest, str) and digest.isalnum() and digest.islower():
+            hashes = {"sha256": digest}  # already normal (what PyPI sends): kept as it is
+        else:
+            hashes = {str(k).lower(): v.strip().lower() for k, v in hashes.items() if isinstance(v, str) and v.strip()}
+    else:
+        hashes = {}
+    if fragment:
+        algorithm, eq, digest = fragment.partition("=")
+        if eq and algorithm and digest:
+            hashes.setdefault(algorithm.lower(), digest.lower())
     if isinstance(metadata, dict):
         metadata = {str(k).lower(): v.lower() for k, v in metadata.items() if isinstance(v, str)} or True
-    requires_python = entry["requires_python"]
     requires_python = requires_python.strip() or None if isinstance(requires_python, str) else None
-    size = entry["size"]
     size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
-    upload_time = entry["upload_time"] if isinstance(entry["upload_time"], str) else None
-    artifact = Artifact(filename, url, hashes, requires_python, entry["yanked"], metadata, size, upload_time, index_url)
-    artifact.__dict__["_name_version"] = parsed  # prime the cached parse: pages list thousands of files
-    return artifact
+    upload_time = upload_time if isinstance(upload_time, str) else None
+    return page_artifact(filename, url, hashes, requires_python, yanked, metadata, size, upload_time, index_url,
+                         parsed)
 
 
 def derived_versions(artifacts: List[Artifact]) -> Tuple[str, ...]:

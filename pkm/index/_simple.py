@@ -17,7 +17,7 @@ import tempfile
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from packaging.metadata import Metadata
 from packaging.utils import InvalidName, canonicalize_name
@@ -25,7 +25,8 @@ from packaging.utils import InvalidName, canonicalize_name
 from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 
 from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
-from ._model import Artifact, NotFound, Offline, ProjectPage, Progress, redact_url, unsafe_filename_reason
+from ._model import (Artifact, NotFound, Offline, ProjectPage, Progress, name_and_version, page_artifact, redact_url,
+                     unsafe_filename_reason)
 from ._parse import ACCEPT, MAX_PAGE_BYTES, parse_links_page, parse_project_page
 from ._wheelmeta import BadWheel, members_from_ranges, members_from_zip, metadata_from_ranges, metadata_from_zip
 
@@ -148,13 +149,13 @@ class SimpleIndex:
         try:
             stored, fields, artifacts = marshal.loads(path.read_bytes())
             if stored == content:
-                return ProjectPage(fields[0], tuple(Artifact(*a) for a in artifacts), *fields[1:])
+                return ProjectPage(fields[0], tuple(page_artifact(*a, name_and_version(a[0])) for a in artifacts),
+                                   *fields[1:])
         except (OSError, ValueError, EOFError, TypeError, IndexError):
             pass
         page = parse()
         record = (content, (page.name, page.index_url, tuple(page.versions), tuple(page.skipped)),
-                  tuple((a.filename, a.url, dict(a.hashes), a.requires_python, a.yanked,
-                         dict(a.core_metadata) if isinstance(a.core_metadata, Mapping) else a.core_metadata,
+                  tuple((a.filename, a.url, _plain(a.hashes), a.requires_python, a.yanked, _plain(a.core_metadata),
                          a.size, a.upload_time, a.index_url) for a in page.artifacts))
         _write_atomic(path, marshal.dumps(record))
         return page
@@ -199,9 +200,13 @@ class SimpleIndex:
 
     def _load_metadata(self, artifact: Artifact) -> Metadata:
         cached = self._metadata_cache_path(artifact)
-        if cached is not None and cached.is_file():
-            raw = cached.read_bytes()
-        else:
+        raw = None
+        if cached is not None:
+            try:
+                raw = cached.read_bytes()
+            except OSError:  # not cached yet (or unreadable: fetched again and replaced)
+                pass
+        if raw is None:
             raw = self._fetch_metadata(artifact)
             if cached is not None:
                 _write_atomic(cached, raw)
@@ -324,6 +329,11 @@ class SimpleIndex:
             wait([pool.submit(_quietly, method, arg) for method, arg in jobs])
 
 
+def _plain(value):
+    """`value` as marshal can store it: a dict or bool as it is (what pages hold), another mapping copied."""
+    return value if type(value) in (dict, bool) else dict(value)
+
+
 def _quietly(method, arg) -> None:
     try:
         method(arg)
@@ -349,8 +359,11 @@ def _parse_metadata(artifact: Artifact, raw: bytes) -> Metadata:
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
+        except FileNotFoundError:  # the first file of its folder (asking first would cost every write a call)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)

@@ -15,11 +15,15 @@ from pathlib import Path
 from typing import Any, Iterable, List, Optional, Sequence
 
 from packaging.metadata import Metadata
+from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from pkm.resolver.pubgrub import any_version, coerce_range, no_version
 
 from ._environment import Target
 
-__all__ = ["Fit", "fit_version", "python_specifier", "static_sdist_metadata", "usable_files"]
+__all__ = ["Fit", "fit_version", "is_static", "python_range", "python_specifier", "static_sdist_metadata",
+           "usable_files"]
 
 NO_BUILD_REASON = "it has no wheel for this platform and its sdist would have to be built"
 
@@ -142,12 +146,28 @@ def static_sdist_metadata(index: Any, artifact: Any, tmp_dir: Optional[Path]) ->
         return None
     try:
         metadata = Metadata.from_email(raw, validate=False)
-        major, minor = (int(part) for part in str(metadata.metadata_version).split(".")[:2])
+        static = is_static(metadata)
     except Exception:  # unreadable PKG-INFO: the same as dynamic, it would have to be built
         return None
-    if (major, minor) < (2, 2) or "requires-dist" in [d.lower() for d in (metadata.dynamic or [])]:
-        return None
-    return metadata
+    return metadata if static else None
+
+
+def is_static(metadata: Any) -> bool:
+    """Metadata-Version 2.2 or later with Requires-Dist not listed in Dynamic (PEP 643)."""
+    try:
+        major, minor = (int(part) for part in str(metadata.metadata_version).split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (2, 2) and "requires-dist" not in [d.lower() for d in (metadata.dynamic or [])]
+
+
+def python_range(values: Sequence[str]) -> VersionRange:
+    """The Python versions any of these requires-python values admit (an unparsable one: all)."""
+    result = no_version()
+    for value in values:
+        spec = python_specifier(value)
+        result = result.union(coerce_range(spec) if spec is not None else any_version())
+    return result
 
 
 def _pkg_info(path: Path) -> Optional[bytes]:

@@ -11,7 +11,7 @@ from packaging.version import InvalidVersion, Version
 
 from pkm.errors import UsageError
 
-__all__ = ["PLATFORMS", "Target"]
+__all__ = ["PLATFORMS", "Target", "marker_applies"]
 
 #: `--platform` values and what they stand for: (sys_platform, platform_system, os_name, machine).
 PLATFORMS = {
@@ -126,3 +126,11 @@ def _platform_tags(platform: str, machine: str, glibc: Tuple[int, int]) -> list:
     if platform == "macos":
         return list(_tags.mac_platforms((14, 0), machine))
     return ["win_amd64" if machine.lower() in ("amd64", "x86_64") else f"win_{machine.lower()}"]
+
+
+def marker_applies(marker: Any, env: Mapping[str, str]) -> bool:
+    """Whether a PEP 508 marker holds in `env` (a target's markers plus `extra`)."""
+    try:
+        return bool(marker.evaluate(env))
+    except Exception:  # a marker comparing values packaging cannot order: it does not apply here
+        return False

@@ -110,7 +110,27 @@ class _Project:
             self.missing = f"{name} was not found on the index" + (f" (searched: {searched})" if searched else "")
             return
         self.index_url = getattr(page, "index_url", "")
-        grouped: Dict[Version, List[Any]] = {}
-        for artifact in page.artifacts:
-            grouped.setdefault(artifact.version, []).append(artifact)
+        grouped = _grouped(page.artifacts)
         self.versions = {v: grouped[v] for v in sorted(grouped, reverse=True)}
+
+
+def _grouped(artifacts: Sequence[Any]) -> Dict[Version, List[Any]]:
+    """Artifacts by version, in page order. Pages have thousands of files for a few hundred
+    versions, and an index hands out one Version object per version text, so files are
+    grouped by object first (hashing a Version is a Python call); when two objects are equal
+    ("1.0" and "1.0.0"), by value, as a dict of Versions would."""
+    by_object: Dict[int, Tuple[Version, List[Any]]] = {}
+    for artifact in artifacts:
+        version = artifact.version
+        group = by_object.get(id(version))  # the Version is held in the group: its id stays its own
+        if group is None:
+            by_object[id(version)] = (version, [artifact])
+        else:
+            group[1].append(artifact)
+    grouped = dict(by_object.values())
+    if len(grouped) == len(by_object):
+        return grouped
+    grouped = {}
+    for artifact in artifacts:
+        grouped.setdefault(artifact.version, []).append(artifact)
+    return grouped

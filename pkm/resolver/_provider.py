@@ -20,12 +20,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pkm.errors import NetworkError, NotFoundError, OfflineError, PkmError, UsageError
-from pkm.resolver.pubgrub import Available, Unavailable, any_version, coerce_range, exactly, no_version
+from pkm.resolver.pubgrub import Available, Unavailable, coerce_range, exactly
 
 from ._model import PYTHON, ROOT, Contradiction, Options, _Project, split_package
-from ._artifacts import NO_BUILD_REASON, Fit, fit_version, python_specifier, static_sdist_metadata, usable_files
+from ._artifacts import (NO_BUILD_REASON, Fit, fit_version, is_static, python_range, python_specifier,
+                         static_sdist_metadata, usable_files)
 from ._direct import direct_artifact
-from ._environment import Target
+from ._environment import Target, marker_applies
+from ._prefetch import Prefetcher, dependency_names
 
 __all__ = ["Options", "PYTHON", "PythonProvider", "ROOT", "split_package"]
 
@@ -47,6 +49,7 @@ class PythonProvider:
     def __init__(self, index: Any, target: Target, requirements: Sequence[Requirement],
                  options: Optional[Options] = None) -> None:
         self._index = index
+        self._prefetcher = Prefetcher(index)
         self._target = target
         self._options = options or Options()
         self._requirements = list(requirements)
@@ -77,7 +80,7 @@ class PythonProvider:
         for requirement in self._options.overrides:
             self._overrides[canonicalize_name(requirement.name)] = requirement
         for requirement in self._options.constraints:
-            if requirement.marker is not None and not _evaluate(requirement.marker, env):
+            if requirement.marker is not None and not marker_applies(requirement.marker, env):
                 continue
             name = canonicalize_name(requirement.name)
             range = coerce_range(requirement.specifier)
@@ -221,7 +224,7 @@ class PythonProvider:
             if fit.python:
                 self.hints.setdefault(name, f"{name} {version} requires Python {' or '.join(fit.python)}; "
                                             f"this Python is {self._target.python_version}")
-                return Available({PYTHON: _python_range(fit.python)})
+                return Available({PYTHON: python_range(fit.python)})
             wheels = sorted({a.filename[:-4].split("-", 2)[2] for a in self.project(name).versions.get(version, ())
                              if a.is_wheel and a.filename.count("-") >= 4})
             if wheels and "no wheel for" in fit.reason:
@@ -234,7 +237,7 @@ class PythonProvider:
         requirements = list(metadata.requires_dist or [])
         if extra is None:
             env = dict(self._target.markers, extra="")
-            chosen = [r for r in requirements if r.marker is None or _evaluate(r.marker, env)]
+            chosen = [r for r in requirements if r.marker is None or marker_applies(r.marker, env)]
             dependencies = self._dependencies(chosen, owner=name)
             if isinstance(dependencies, Unavailable):
                 return dependencies
@@ -248,8 +251,8 @@ class PythonProvider:
                 self.warnings.append(warning)
             base = dict(self._target.markers, extra="")
             wanted = dict(self._target.markers, extra=extra)
-            chosen = [r for r in requirements
-                      if r.marker is not None and _evaluate(r.marker, wanted) and not _evaluate(r.marker, base)]
+            chosen = [r for r in requirements if r.marker is not None
+                      and marker_applies(r.marker, wanted) and not marker_applies(r.marker, base)]
             dependencies = self._dependencies(chosen, owner=name)
             if isinstance(dependencies, Unavailable):
                 return dependencies
@@ -273,9 +276,10 @@ class PythonProvider:
 
     # -- prefetching --------------------------------------------------------------------------
 
-    def prefetch(self, pending: Sequence[Tuple[Hashable, VersionRange]], limit: int = 8) -> None:
-        """Fetch, concurrently, the pages of `pending` packages and the metadata of the versions
-        the solver will most likely pick next (the first `limit` packages). Cheap when warm."""
+    def prefetch(self, pending: Sequence[Tuple[Hashable, VersionRange]], limit: int = 24) -> None:
+        """Start fetching, in the background, the pages of `pending` packages and the metadata of
+        the versions the solver will most likely pick next (the first `limit` packages). Cheap
+        when warm; `close` waits for what is still in flight."""
         self._prefetch_pages(package for package, _ in pending)
         artifacts = []
         for package, range in list(pending)[:limit]:
@@ -292,7 +296,9 @@ class PythonProvider:
                 self._asked_metadata.add((name, version))
                 artifacts.append(artifact)
         if artifacts:
-            self._index.prefetch((), metadata_for=artifacts)
+            markers, asked = self._target.markers, self._asked_pages
+            self._prefetcher.submit((), metadata_for=artifacts,
+                                    then=lambda done: dependency_names(self._index, markers, done, asked))
 
     def _prefetch_pages(self, packages: Iterable[Hashable]) -> None:
         names = []
@@ -303,13 +309,18 @@ class PythonProvider:
                     self._asked_pages.add(name)
                     names.append(name)
         if len(names) > 1:
-            self._index.prefetch(names)
+            self._prefetcher.submit(names)
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the background prefetches (call once the resolution is over); `cancel`
+        drops those not started yet."""
+        self._prefetcher.close(cancel)
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _root_dependencies(self) -> Any:
         env = dict(self._target.markers, extra="")
-        chosen = [r for r in self._requirements if r.marker is None or _evaluate(r.marker, env)]
+        chosen = [r for r in self._requirements if r.marker is None or marker_applies(r.marker, env)]
         dependencies = self._dependencies(chosen, owner=None)
         if isinstance(dependencies, Unavailable):  # pragma: no cover - root URLs are refused earlier
             return dependencies
@@ -354,7 +365,7 @@ class PythonProvider:
                 except NotFoundError:
                     if artifact.is_wheel:
                         raise
-            if not artifact.is_wheel and (metadata is None or not _static(metadata)):
+            if not artifact.is_wheel and (metadata is None or not is_static(metadata)):
                 metadata = static_sdist_metadata(self._index, artifact, self._options.tmp_dir)
                 build = self._options.build_metadata
                 if metadata is None and build is not None and not self._options.applies("no_build", name):
@@ -379,25 +390,3 @@ class PythonProvider:
     def _yank_allowed(self, name: str, version: Version) -> bool:
         return any(spec.contains(version, prereleases=True) for spec in self._pins.get(name, ()))
 
-
-def _static(metadata: Any) -> bool:
-    try:
-        major, minor = (int(part) for part in str(metadata.metadata_version).split(".")[:2])
-    except ValueError:
-        return False
-    return (major, minor) >= (2, 2) and "requires-dist" not in [d.lower() for d in (metadata.dynamic or [])]
-
-
-def _evaluate(marker: Any, env: Dict[str, str]) -> bool:
-    try:
-        return bool(marker.evaluate(env))
-    except Exception:  # a marker comparing values packaging cannot order: it does not apply here
-        return False
-
-
-def _python_range(values: Sequence[str]) -> VersionRange:
-    result = no_version()
-    for value in values:
-        spec = python_specifier(value)
-        result = result.union(coerce_range(spec) if spec is not None else any_version())
-    return result

@@ -47,6 +47,15 @@ def test_prints_pins_sorted_by_name_and_json(pkm, publish):
     assert json.loads(out) == {"packages": [{"name": "alpha", "version": "1.0"}, {"name": "zeta-pkg", "version": "1.0"}]}
 
 
+def test_the_command_leaves_the_garbage_collector_as_it_found_it(pkm, publish):
+    import gc
+
+    publish("alpha", "1.0")
+    assert gc.isenabled()
+    assert pkm("alpha")[0] == 0 and pkm("no-such-project")[0] == 1
+    assert gc.isenabled()  # pkm.cli.main in a longer-lived process: collection still on
+
+
 def test_extras_follow_the_base_version(pkm, publish):
     publish("app", "1.0", extras={"cli": ["click>=8"]})
     publish("app", "2.0", extras={"cli": ["click>=9"]})

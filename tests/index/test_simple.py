@@ -378,6 +378,7 @@ def test_parsed_pages_are_kept_and_replaced_when_the_page_changes(client, tmp_pa
     again = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
     assert again == first and again.artifacts[0].requires_python == ">=3.8"
     assert again.artifacts[0].core_metadata == {"sha256": "ab"}
+    assert (again.artifacts[0].name, again.artifacts[0].version) == ("demo", Version("1.0"))
     monkeypatch.setattr(_simple, "parse_project_page", real)
     serve_page(client, MAIN, "demo", wheel_entry(MAIN + "demo/demo-2.0-py3-none-any.whl", body))
     changed = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
