@@ -24,6 +24,7 @@ __all__ = ["BuildFailed", "HookCaller", "Unsupported", "tail", "RUNNER_FORMAT"]
 
 RUNNER_FORMAT = 1  # the "runner" version of hooks/pep517.py this module reads
 _TAIL_LINES = 20
+_TAIL_WIDTH = 400  # characters of a shown line
 
 
 class BuildFailed(PkmError):
@@ -40,7 +41,8 @@ class Unsupported(Exception):
 
 
 def tail(path: Optional[Path], lines: int = _TAIL_LINES) -> str:
-    """The last `lines` lines of the text file at `path` ("" when absent). Cost: reads at most 64 KiB."""
+    """The last `lines` lines of the text file at `path` ("" when absent), each cut to 400
+    characters. Cost: reads at most 64 KiB."""
     if path is None:
         return ""
     try:
@@ -51,7 +53,16 @@ def tail(path: Optional[Path], lines: int = _TAIL_LINES) -> str:
             data = f.read().decode("utf-8", "replace")
     except OSError:
         return ""
-    return "\n".join(data.rstrip("\n").splitlines()[-lines:])
+    return "\n".join(_cut(line) for line in data.rstrip("\n").splitlines()[-lines:])
+
+
+def _cut(line: str, width: int = _TAIL_WIDTH) -> str:
+    """`line`, or its start and end around what is cut when longer than `width` (a progress
+    bar or a dumped blob is one line; the terminal gets its ends, the log keeps it whole)."""
+    if len(line) <= width:
+        return line
+    keep = width // 2
+    return f"{line[:keep]} ... ({len(line) - 2 * keep} characters cut) ... {line[-keep:]}"
 
 
 class HookCaller:
