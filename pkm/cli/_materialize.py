@@ -184,7 +184,8 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
             raise PkmError(f"the {'wheel' if pin.is_wheel else 'sdist'} of {pin.name} vanished from the store "
                            "while installing", hint="run the command again")
         if pin.is_wheel:
-            store.add_tree(blob, digest, filename=pin.filename, compile=bytecode)
+            # Bytecode comes after, from the target interpreter itself (below).
+            store.add_tree(blob, digest, filename=pin.filename, compile=False)
         else:
             digests[pin.name] = build(blob, digest, pin.filename)  # type: ignore[misc]  (refused above without it)
 
@@ -193,11 +194,16 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
         if not pin.is_wheel:
             unpack(pin)
     tag = interpreter.cache_tag if bytecode else None
-    for pin in pins:
-        info = store.tree_info(digests[pin.name])
-        if tag and info is not None and tag not in info.interpreters:
-            store.compile_tree(digests[pin.name], interpreter.executable)
+    if tag:
+        # One compiling interpreter per core: compiling is CPU work, and each runs apart.
+        todo = [digests[pin.name] for pin in pins if _lacks_bytecode(store, digests[pin.name], tag)]
+        _run_all(lambda digest: store.compile_tree(digest, interpreter.executable), todo, os.cpu_count() or 1)
     return digests
+
+
+def _lacks_bytecode(store: Any, digest: str, tag: str) -> bool:
+    info = store.tree_info(digest)
+    return info is not None and tag not in info.interpreters
 
 
 def _register_root(store: Any, target: Any, digests: Mapping[str, str], exact: bool) -> None:
