@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from pkm.errors import PkmError
 
-__all__ = ["Changes", "plan_changes", "materialize", "render_changes", "lock_pins", "add_install_options", "now"]
+__all__ = ["Changes", "plan_changes", "materialize", "render_changes", "lock_pins"]
 
 _FETCH_WORKERS = 8
 
@@ -141,6 +139,8 @@ def _run_all(func, items: Sequence[Any], workers: int) -> List[Any]:
     """func over items on a pool; every item finishes before the first error is raised (nothing half-done)."""
     if len(items) <= 1:
         return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         futures = [pool.submit(func, item) for item in items]
         errors = [f.exception() for f in futures]
@@ -283,19 +283,6 @@ def render_changes(changes: Changes, seconds: float, *, verb: str = "Installed")
 
 def _duration(seconds: float) -> str:
     return f"{seconds * 1000:.0f}ms" if seconds < 1 else f"{seconds:.2f}s"
-
-
-def now() -> float:
-    return time.monotonic()
-
-
-def add_install_options(parser: Any) -> None:
-    """Options every command that installs shares: --reinstall and --link-mode."""
-    parser.add_argument("--reinstall", action="store_true",
-                        help="install again even what is already at the wanted version")
-    parser.add_argument("--link-mode", choices=("hardlink", "copy", "symlink"), default="hardlink",
-                        help="how files get from the store into the environment (default: hardlink, "
-                             "copying where a link cannot be made)")
 
 
 def lock_pins(path: Path, target: Any, *, where: Optional[str] = None) -> List[Any]:

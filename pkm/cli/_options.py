@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["INDEX_OPTIONS", "add_global_options", "add_index_options", "cli_settings"]
+__all__ = ["INDEX_OPTIONS", "add_global_options", "add_index_options", "add_install_options", "cli_settings"]
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool = True) -> None:
@@ -55,3 +55,12 @@ def cli_settings(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "offline", None):
         values["offline"] = True
     return values
+
+
+def add_install_options(parser: Any) -> None:
+    """Options every command that installs shares: --reinstall and --link-mode."""
+    parser.add_argument("--reinstall", action="store_true",
+                        help="install again even what is already at the wanted version")
+    parser.add_argument("--link-mode", choices=("hardlink", "copy", "symlink"), default="hardlink",
+                        help="how files get from the store into the environment (default: hardlink, "
+                             "copying where a link cannot be made)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional
 
@@ -117,14 +118,13 @@ def synced_venv(project: Any, ctx: Context, *, frozen: bool = False, no_sync: bo
             raise NotFoundError(f"{project.venv} does not exist", hint="run `pkm sync` first, or drop --no-sync")
         return project.venv.absolute()
     if not _in_sync(project):
-        from pkm.cli._materialize import now
         from pkm.cli.sync import defaults, sync_project
         from pkm.ui import Console
 
         shown = ctx.console
         ctx.console = Console(quiet=shown.quiet, verbose=shown.verbose, stdout=shown.stderr, stderr=shown.stderr)
         try:
-            sync_project(project, defaults(frozen=frozen), ctx, now())
+            sync_project(project, defaults(frozen=frozen), ctx, time.monotonic())
         finally:
             ctx.console = shown
         try:
@@ -136,13 +136,19 @@ def synced_venv(project: Any, ctx: Context, *, frozen: bool = False, no_sync: bo
 
 def run_process(argv: List[str], environ: Mapping[str, str], cwd: Optional[Path] = None) -> int:
     """Run `argv` (looked up on environ's PATH) and wait; its exit code (128+N when killed by signal N).
-    Ctrl-C reaches the child from the terminal; pkm waits for it instead of dying first."""
-    import subprocess
-
+    Ctrl-C reaches the child from the terminal; pkm waits for it instead of dying first.
+    On POSIX without `cwd` the child is spawned with `os.posix_spawn` (no `subprocess` import:
+    `pkm exec` is a quick command)."""
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        child = subprocess.Popen(argv, env=dict(environ), cwd=str(cwd) if cwd is not None else None)
+        if cwd is None and hasattr(os, "posix_spawn"):
+            code = _wait(os.posix_spawn(_which(argv[0], environ), argv, dict(environ)))
+        else:
+            import subprocess
+
+            child = subprocess.Popen(argv, env=dict(environ), cwd=str(cwd) if cwd is not None else None)
+            code = _wait(child.pid, child)
     except FileNotFoundError:
         raise CommandNotFound(f"command not found: {argv[0]}",
                               hint="is it installed in the project? `pkm add NAME` adds a dependency "
@@ -150,10 +156,33 @@ def run_process(argv: List[str], environ: Mapping[str, str], cwd: Optional[Path]
     except PermissionError as exc:
         raise CommandNotExecutable(f"cannot run {argv[0]}: {exc.strerror}", hint="check the file's mode (chmod +x)") \
             from None
+    return 128 - code if code < 0 else code
+
+
+def _which(command: str, environ: Mapping[str, str]) -> str:
+    """`command` as the child's PATH finds it (a name with a `/` is a path); FileNotFoundError if it
+    is nowhere, PermissionError if found only without the execute bit."""
+    if os.sep in command:
+        return command
+    denied = None
+    for directory in os.get_exec_path(dict(environ)):
+        path = os.path.join(directory, command)
+        if os.path.isfile(path):
+            if os.access(path, os.X_OK):
+                return path
+            denied = denied or path
+    if denied is not None:  # as a shell says: found, but not executable
+        raise PermissionError(13, "Permission denied", denied)
+    raise FileNotFoundError(command)
+
+
+def _wait(pid: int, child: Any = None) -> int:
+    """The exit code of `pid` (-N when killed by signal N), waiting through Ctrl-C: the child got
+    SIGINT too and decides; its code is ours."""
     while True:
         try:
-            code = child.wait()
-            break
+            if child is not None:
+                return child.wait()
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         except KeyboardInterrupt:
-            continue  # the child got SIGINT too and decides; its code is ours
-    return 128 - code if code < 0 else code
+            continue

@@ -13,6 +13,7 @@ layout are kept. Nothing is written when the requirement cannot be resolved.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any, List
 
@@ -96,12 +97,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.script is not None:
         return _add_to_script(args, ctx, requirements)
     from pkm.cli._project import lock_project
-    from pkm.cli._materialize import now
     from pkm.cli.lock import write_lock_text
     from pkm.cli.sync import defaults, sync_project
     from pkm.project import find_project, load_project, parse_project
 
-    start = now()
+    start = time.monotonic()
     project = load_project(find_project(Path.cwd(), args.project))
     table, key = where(args)
     args.upgrade, args.upgrade_package = False, []

@@ -18,12 +18,12 @@ a request that cannot be met is explained in sentences and changes nothing.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
 from pkm.cli._context import Context
-from pkm.cli._materialize import add_install_options
-from pkm.cli._options import add_index_options
+from pkm.cli._options import add_index_options, add_install_options
 from pkm.cli._target import add_env_option
 from pkm.errors import HashMismatchError, NotFoundError, UsageError
 
@@ -217,10 +217,9 @@ def _index_pins(entries: List[Any], constraints: List[Any], target: Any, ctx: Co
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pkm.cli._materialize import now
     from pkm.cli._target import open_target
 
-    start = now()
+    start = time.monotonic()
     entries, constraints = _read_inputs(args)  # every input checked before the environment is touched
     if not entries and args.lock is None and not args.editable:
         return _install_project(args, ctx, start)
@@ -259,7 +258,7 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
              target: Any, editables: List[tuple]) -> int:
     from packaging.utils import canonicalize_name
 
-    from pkm.cli._materialize import lock_pins, materialize, now, plan_changes, render_changes
+    from pkm.cli._materialize import lock_pins, materialize, plan_changes, render_changes
 
     own = {name for name, _, _ in editables}
     if not args.no_deps:
@@ -290,7 +289,7 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
         count = len(changes.keep)
         ctx.console.summary(f"Nothing to do: {count} package{'s' if count != 1 else ''} already installed in {target.path}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
-                                 "unchanged": count, "seconds": round(now() - start, 3)})
+                                 "unchanged": count, "seconds": round(time.monotonic() - start, 3)})
         return 0
     requested = None if args.lock is not None else {canonicalize_name(e.requirement.name) for e in entries}
     if not changes.empty:
@@ -303,7 +302,7 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
 
     for _, root, wheel in editables:
         install_editable_wheel(wheel, root, target, ctx)
-    text, data = render_changes(changes, now() - start)
+    text, data = render_changes(changes, time.monotonic() - start)
     data["editable"] = [{"name": name, "path": str(root)} for name, root, _ in editables]
     ctx.console.summary("\n".join([text] + extra) if not changes.empty else "\n".join(
         [f"Installed {len(editables)} editable project{'s' if len(editables) != 1 else ''}"] + extra),

@@ -11,6 +11,7 @@ included); naming a package the list does not have is an error, and nothing is w
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import List
 
@@ -65,13 +66,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         _write(args.script, new)
         ctx.console.summary(f"Removed {', '.join(args.names)} from {args.script}", data={"removed": args.names})
         return 0
-    from pkm.cli._materialize import now
     from pkm.cli._project import lock_project
     from pkm.cli.lock import write_lock_text
     from pkm.cli.sync import defaults, sync_project
     from pkm.project import find_project, load_project, parse_project
 
-    start = now()
+    start = time.monotonic()
     project = load_project(find_project(Path.cwd(), args.project))
     table, key = where(args)
     place = f"[{table}] {key}" if table != "project" else "[project] dependencies"

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 from typing import Any, List, Optional
 
 from pkm.cli._context import Context
-from pkm.cli._materialize import add_install_options
-from pkm.cli._options import add_index_options
+from pkm.cli._options import add_index_options, add_install_options
 from pkm.errors import PkmError, UsageError
 
 __all__ = ["add_arguments", "defaults", "record_sync", "run", "sync_project", "unchanged_since_sync"]
@@ -54,12 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pkm.cli._materialize import lock_pins, now
-    from pkm.cli._target import open_target
-
-    start = now()
+    start = time.monotonic()
     if args.lock is None:
         return _sync_project(args, ctx, start)
+    from pkm.cli._materialize import lock_pins
+    from pkm.cli._target import open_target
+
     if args.env is None:
         raise UsageError("--lock needs --env PATH (sync removes what the lock does not name)",
                          hint="name the environment, e.g. `pkm sync --lock pylock.toml --env .venv`")
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context, start: float, what: str,
            keep: tuple) -> int:
-    from pkm.cli._materialize import materialize, now, plan_changes, render_changes
+    from pkm.cli._materialize import materialize, plan_changes, render_changes
 
     installed = {k: v for k, v in target.installed().items() if k not in keep}
     changes = plan_changes(pins, installed, exact=True, reinstall=args.reinstall)
@@ -77,13 +77,13 @@ def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context,
         count = len(changes.keep)
         ctx.console.summary(f"Already in sync: {count} package{'s' if count != 1 else ''} in {target.path} match {what}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
-                                 "unchanged": count, "seconds": round(now() - start, 3)})
+                                 "unchanged": count, "seconds": round(time.monotonic() - start, 3)})
         return 0
     from pkm.cli.build import SdistBuilder
 
     materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
                 link_mode=args.link_mode, exact=True, build=SdistBuilder(ctx, target.interpreter).tree_of_sdist)
-    text, data = render_changes(changes, now() - start)
+    text, data = render_changes(changes, time.monotonic() - start)
     ctx.console.summary(text, data={"environment": str(target.path), **data})
     return 0
 

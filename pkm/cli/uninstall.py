@@ -11,6 +11,7 @@ removed: name them too.
 from __future__ import annotations
 
 import argparse
+import time
 
 from pkm.cli._context import Context
 from pkm.cli._target import add_env_option
@@ -26,11 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from packaging.utils import canonicalize_name
 
-    from pkm.cli._materialize import Changes, now, render_changes
+    from pkm.cli._materialize import Changes, render_changes
     from pkm.cli._target import open_target
     from pkm.install import Remove, apply
 
-    start = now()
+    start = time.monotonic()
     target = open_target(args.env, ctx.settings.home, args=args)
     installed = target.installed()
     changes = Changes()
@@ -42,9 +43,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if changes.empty:
         ctx.console.summary(f"Nothing to uninstall in {target.path}",
                            data={"environment": str(target.path), "added": [], "changed": [], "removed": [],
-                                 "unchanged": 0, "seconds": round(now() - start, 3)})
+                                 "unchanged": 0, "seconds": round(time.monotonic() - start, 3)})
         return 0
     apply([Remove(dist.name) for dist in changes.remove], target.environment)
-    text, data = render_changes(changes, now() - start)
+    text, data = render_changes(changes, time.monotonic() - start)
     ctx.console.summary(text, data={"environment": str(target.path), **data})
     return 0

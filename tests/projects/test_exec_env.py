@@ -66,6 +66,10 @@ def test_exec_failures(project):
     assert code == 1 and "pylock.toml is missing" in err
     code, _, err = project("exec", "no-such-command-zzz")
     assert code == 127 and "command not found: no-such-command-zzz" in err
+    script = project.work / ".venv" / "bin" / "not-executable"
+    script.write_text("#!/bin/sh\necho ran\n")
+    code, out, err = project("exec", "not-executable")  # found on the venv's PATH, but no execute bit
+    assert code == 126 and "cannot run not-executable: Permission denied" in err and out == ""
 
 
 @pytest.mark.parametrize("dotenv, line, message", [
