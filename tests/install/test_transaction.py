@@ -58,7 +58,7 @@ def finish(self, prune):
 Journal._save, Journal.finish = save, finish
 
 try:
-    apply(plan, env, jobs=1, on_file=on_file)
+    apply(plan, env, jobs=cfg["jobs"], on_file=on_file)
 except KeyboardInterrupt:
     print("interrupted", "journal" if (env.prefix / ".pkm-journal").exists() else "clean")
     sys.exit(130)
@@ -96,9 +96,9 @@ def _reset(env, pristine):
     shutil.copytree(pristine, env.prefix, symlinks=True)
 
 
-def _run_child(tmp_path, env, plan, *, stop_at=0, sig="SIGKILL", kill_in="", kill_at=0, tools=None):
+def _run_child(tmp_path, env, plan, *, stop_at=0, sig="SIGKILL", kill_in="", kill_at=0, tools=None, jobs=1):
     cfg = {"prefix": str(env.prefix), "scheme": dict(env.scheme), "interpreter": env.interpreter, "plan": plan,
-           "stop_at": stop_at, "signal": sig, "kill_in": kill_in, "kill_at": kill_at}
+           "stop_at": stop_at, "signal": sig, "kill_in": kill_in, "kill_at": kill_at, "jobs": jobs}
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
     (tmp_path / "child.py").write_text(CHILD)
     environ = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tools.repo)]))
@@ -172,10 +172,11 @@ def test_recover_without_a_journal_does_nothing(venv, tools):
     assert tools.snapshot(venv.prefix) == before
 
 
-def test_kill_9_at_seeded_points_always_recovers_to_old_or_new(scenario, tmp_path, tools):
+@pytest.mark.parametrize("jobs", [1, 4])  # one writer (deterministic points), or the shared pool of writers
+def test_kill_9_at_seeded_points_always_recovers_to_old_or_new(scenario, tmp_path, tools, jobs):
     env, plan, pristine = scenario
     old = tools.snapshot(env.prefix)
-    code, out, err = _run_child(tmp_path, env, plan, tools=tools)
+    code, out, err = _run_child(tmp_path, env, plan, tools=tools, jobs=jobs)
     assert code == 0, err
     new = tools.snapshot(env.prefix)
     total = int(out.split()[1])
@@ -184,7 +185,7 @@ def test_kill_9_at_seeded_points_always_recovers_to_old_or_new(scenario, tmp_pat
     outcomes = set()
     for stop_at in points:
         _reset(env, pristine)
-        code, out, err = _run_child(tmp_path, env, plan, stop_at=stop_at, tools=tools)
+        code, out, err = _run_child(tmp_path, env, plan, stop_at=stop_at, tools=tools, jobs=jobs)
         assert code == -signal.SIGKILL, (stop_at, err)
         recover(env)
         state = tools.snapshot(env.prefix)
@@ -217,10 +218,11 @@ def test_kill_9_at_every_journal_write_recovers_to_old_or_new(scenario, tmp_path
     assert tools.pip(env, "check").returncode == 0
 
 
-def test_sigint_in_a_child_rolls_back_before_it_exits(scenario, tmp_path, tools):
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_sigint_in_a_child_rolls_back_before_it_exits(scenario, tmp_path, tools, jobs):
     env, plan, _ = scenario
     old = tools.snapshot(env.prefix)
-    code, out, err = _run_child(tmp_path, env, plan, stop_at=9, sig="SIGINT", tools=tools)
+    code, out, err = _run_child(tmp_path, env, plan, stop_at=9, sig="SIGINT", tools=tools, jobs=jobs)
     assert code == 130, err
     assert out.strip() == "interrupted clean"
     assert tools.snapshot(env.prefix) == old
