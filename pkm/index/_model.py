@@ -83,6 +83,9 @@ def name_and_version(filename: str) -> Tuple[str, Version]:
         stem = filename[:-7] if filename.endswith(".tar.gz") else filename[:-4]
         name_part, dash, version_part = stem.rpartition("-")
         if dash and name_part:
+            name, version = _SDIST_NAMES.get(name_part), _VERSIONS.get(version_part)
+            if name is not None and version is not None:
+                return name, version
             try:
                 return _part(_SDIST_NAMES, name_part, canonicalize_name), _part(_VERSIONS, version_part, Version)
             except ValueError:

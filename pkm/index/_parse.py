@@ -12,7 +12,6 @@ NetworkError naming the page.
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from html.parser import HTMLParser
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -20,6 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from packaging.utils import canonicalize_name
 from pkm.errors import NetworkError
 
+from ._lazy import PLAIN_FILENAME, grouped_page
 from ._model import Artifact, ProjectPage, name_and_version, page_artifact, redact_url, unsafe_filename_reason
 
 __all__ = ["ACCEPT", "MAX_PAGE_BYTES", "parse_project_page", "parse_links_page", "page_flavour", "derived_versions"]
@@ -81,9 +81,9 @@ def parse_project_page(
         raise _bad_page(page_url, f"is too large ({len(body)} bytes; the limit is {max_bytes})")
     name = canonicalize_name(project)
     if page_flavour(content_type, body, page_url) == "json":
-        entries, versions = _json_entries(body, page_url, project=name, index_url=index_url)
-    else:
-        entries, versions = _html_entries(_decode(body, content_type), page_url), None
+        files, versions = _json_files(body, page_url)
+        return _json_page(files, versions, page_url=page_url, project=name, index_url=index_url)
+    entries, versions = _html_entries(_decode(body, content_type), page_url), None
     artifacts, skipped = _build(entries, page_url=page_url, index_url=index_url, project=name)
     if versions is None:
         versions = derived_versions(artifacts)
@@ -112,19 +112,29 @@ def _decode(body: bytes, content_type: str) -> str:
 
 # -- JSON (PEP 691, PEP 700) ---------------------------------------------------
 
-# File names that `unsafe_filename_reason` passes at a glance (ASCII, no dot first, at most 255
-# bytes): what index pages list. Any other name takes the general path and its full check.
-_PLAIN_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}")
+def _json_page(files: List[Any], versions: Optional[Tuple[str, ...]], *, page_url: str, project: str,
+               index_url: str) -> ProjectPage:
+    """A LazyPage over the raw `files`: each entry becomes what `_build` would make of it, when read."""
+    local_ok = urllib.parse.urlsplit(page_url).scheme == "file"
+
+    def build(raw: Any) -> Any:
+        entry = _json_entry(raw, project, index_url)
+        if type(entry) is Artifact:
+            return entry
+        if isinstance(entry, str):
+            return f"skipped {entry}"
+        return _artifact(*entry, page_url=page_url, index_url=index_url, project=project, local_ok=local_ok)
+
+    def every() -> Tuple[Artifact, ...]:
+        entries = [_json_entry(raw, project, index_url) for raw in files]
+        return tuple(_build(entries, page_url=page_url, index_url=index_url, project=project)[0])
+
+    return grouped_page(project, files, versions, index_url, build, every)
 
 
-def _json_entries(body: bytes, page_url: str, *, project: Optional[str] = None,
-                  index_url: str = "") -> Tuple[List[Any], Optional[Tuple[str, ...]]]:
-    """The page's entries (see `_build`) and its PEP 700 versions (None when absent).
-
-    An entry in the shape PyPI sends (an https URL without fragment, a file name of
-    `project`, one lower-case sha256, no metadata hashes) comes out as its Artifact already,
-    the same `_artifact` would make: pages list tens of thousands of files, and this is the
-    bulk of reading them."""
+def _json_files(body: bytes, page_url: str) -> Tuple[List[Any], Optional[Tuple[str, ...]]]:
+    """The page's raw file entries and its PEP 700 versions (None when absent); NetworkError for a
+    page that is not a PEP 691 JSON object of a supported API version."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -136,43 +146,50 @@ def _json_entries(body: bytes, page_url: str, *, project: Optional[str] = None,
     files = data.get("files")
     if not isinstance(files, list):
         raise _bad_page(page_url, "has no list of files")
-    entries: List[Any] = []
-    append = entries.append
-    for raw in files:
-        if type(raw) is not dict:
-            append(f"an entry that is not an object: {str(raw)[:80]!r}")
-            continue
-        get = raw.get
-        filename, href, hashes = get("filename"), get("url"), get("hashes")
-        metadata = get("core-metadata", get("dist-info-metadata", False))
-        yanked = get("yanked", False)
-        # PEP 691: a true value (True or a non-empty reason) means yanked.
-        yanked = (yanked if isinstance(yanked, str) else "") if yanked else None
-        if project is not None and type(filename) is str and type(href) is str and href.startswith("https://") \
-                and "#" not in href and type(metadata) is bool and type(hashes) is dict and len(hashes) == 1:
-            digest = hashes.get("sha256")
-            requires_python, size, upload_time = get("requires-python"), get("size"), get("upload-time")
-            if (type(digest) is str and digest.isalnum() and digest.islower()
-                    and (requires_python is None or type(requires_python) is str)
-                    and (size is None or (type(size) is int and size >= 0))
-                    and (upload_time is None or type(upload_time) is str)
-                    and _PLAIN_FILENAME.fullmatch(filename) is not None):
-                try:
-                    parsed = name_and_version(filename)
-                except ValueError:
-                    parsed = None
-                if parsed is not None and parsed[0] == project:
-                    append(page_artifact(filename, href, hashes,  # {"sha256": digest}, fresh from json.loads
-                                         None if requires_python is None else requires_python.strip() or None,
-                                         yanked, metadata,
-                                         size, upload_time, index_url, parsed))
-                    continue
-        append((filename, href, hashes if isinstance(hashes, dict) else {}, get("requires-python"), yanked,
-                metadata if isinstance(metadata, (dict, bool)) else False, get("size"), get("upload-time")))
     versions = data.get("versions")
-    if isinstance(versions, list):
-        return entries, tuple(v for v in versions if isinstance(v, str))
-    return entries, None
+    return files, (tuple(v for v in versions if isinstance(v, str)) if isinstance(versions, list) else None)
+
+
+def _json_entries(body: bytes, page_url: str, *, project: Optional[str] = None,
+                  index_url: str = "") -> Tuple[List[Any], Optional[Tuple[str, ...]]]:
+    """The page's entries (see `_build`) and its PEP 700 versions (None when absent)."""
+    files, versions = _json_files(body, page_url)
+    return [_json_entry(raw, project, index_url) for raw in files], versions
+
+
+def _json_entry(raw: Any, project: Optional[str], index_url: str) -> Any:
+    """One file entry of a JSON page as `_build` takes it.
+
+    An entry in the shape PyPI sends (an https URL without fragment, a file name of
+    `project`, one lower-case sha256, no metadata hashes) comes out as its Artifact already,
+    the same `_artifact` would make: pages list tens of thousands of files."""
+    if type(raw) is not dict:
+        return f"an entry that is not an object: {str(raw)[:80]!r}"
+    get = raw.get
+    filename, href, hashes = get("filename"), get("url"), get("hashes")
+    metadata = get("core-metadata", get("dist-info-metadata", False))
+    yanked = get("yanked", False)
+    # PEP 691: a true value (True or a non-empty reason) means yanked.
+    yanked = (yanked if isinstance(yanked, str) else "") if yanked else None
+    if project is not None and type(filename) is str and type(href) is str and href.startswith("https://") \
+            and "#" not in href and type(metadata) is bool and type(hashes) is dict and len(hashes) == 1:
+        digest = hashes.get("sha256")
+        requires_python, size, upload_time = get("requires-python"), get("size"), get("upload-time")
+        if (type(digest) is str and digest.isalnum() and digest.islower()
+                and (requires_python is None or type(requires_python) is str)
+                and (size is None or (type(size) is int and size >= 0))
+                and (upload_time is None or type(upload_time) is str)
+                and PLAIN_FILENAME.fullmatch(filename) is not None):
+            try:
+                parsed = name_and_version(filename)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed[0] == project:
+                return page_artifact(filename, href, hashes,  # {"sha256": digest}, fresh from json.loads
+                                     None if requires_python is None else requires_python.strip() or None,
+                                     yanked, metadata, size, upload_time, index_url, parsed)
+    return (filename, href, hashes if isinstance(hashes, dict) else {}, get("requires-python"), yanked,
+            metadata if isinstance(metadata, (dict, bool)) else False, get("size"), get("upload-time"))
 
 
 # -- HTML (PEP 503, 592, 658, 714) ---------------------------------------------

@@ -27,7 +27,7 @@ from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineEr
 from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
 from ._model import (Artifact, NotFound, Offline, ProjectPage, Progress, name_and_version, page_artifact, redact_url,
                      unsafe_filename_reason)
-from ._parse import ACCEPT, MAX_PAGE_BYTES, parse_links_page, parse_project_page
+from ._parse import ACCEPT, MAX_PAGE_BYTES, page_flavour, parse_links_page, parse_project_page
 from ._wheelmeta import BadWheel, members_from_ranges, members_from_zip, metadata_from_ranges, metadata_from_zip
 
 if TYPE_CHECKING:
@@ -129,11 +129,12 @@ class SimpleIndex:
         return NotFound(name, tuple(redact_url(u) for u in self._indexes + self._find_links))
 
     def _parsed(self, body: bytes, content_type: str, page_url: str, name: str, index_url: str) -> ProjectPage:
-        """`parse_project_page`, remembered under `parsed_dir`: one file per page, holding the
-        parse of the last bytes seen. A page that did not change (the usual answer to a
-        revalidation) is read back in a few ms instead of parsed again (botocore's 5000 files
-        take ~0.3 s). `marshal` format, keyed by the Python version; anything unreadable or
-        stale is parsed afresh and replaces it."""
+        """`parse_project_page`, remembered under `parsed_dir` for HTML pages: one file per page,
+        holding the parse of the last bytes seen. An HTML page that did not change (the usual
+        answer to a revalidation) is read back instead of parsed again. `marshal` format, keyed
+        by the Python version; anything unreadable or stale is parsed afresh and replaces it.
+        JSON pages are not remembered: they are read lazily (`LazyPage`), which costs less
+        than writing and reading back every file of the page."""
         import marshal
         import sys
 
@@ -141,7 +142,7 @@ class SimpleIndex:
             return parse_project_page(body, content_type=content_type, page_url=page_url, project=name,
                                       index_url=index_url, max_bytes=self.max_page_bytes)
 
-        if self._parsed_dir is None:
+        if self._parsed_dir is None or page_flavour(content_type, body, page_url) == "json":
             return parse()
         where = b"\0".join([b"%d.%d" % sys.version_info[:2], page_url.encode(), name.encode(), index_url.encode()])
         path = self._parsed_dir / (hashlib.sha256(where).hexdigest()[:40] + ".bin")  # one file per page
@@ -149,6 +150,7 @@ class SimpleIndex:
         try:
             stored, fields, artifacts = marshal.loads(path.read_bytes())
             if stored == content:
+                _renew(path)  # a use: `pkm store gc` prunes pages unused for its max age
                 return ProjectPage(fields[0], tuple(page_artifact(*a, name_and_version(a[0])) for a in artifacts),
                                    *fields[1:])
         except (OSError, ValueError, EOFError, TypeError, IndexError):
@@ -204,6 +206,7 @@ class SimpleIndex:
         if cached is not None:
             try:
                 raw = cached.read_bytes()
+                _renew(cached)  # a use: `pkm store gc` prunes metadata unused for its max age
             except OSError:  # not cached yet (or unreadable: fetched again and replaced)
                 pass
         if raw is None:
@@ -354,6 +357,13 @@ def _parse_metadata(artifact: Artifact, raw: bytes) -> Metadata:
                        why=f"expected {artifact.name} {artifact.version} from the file name",
                        hint="the index serves inconsistent files; report it to its maintainers")
     return metadata
+
+
+def _renew(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # another user's cache: the renewal is only a courtesy
+        pass
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -33,6 +33,8 @@ _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _LOCAL = struct.Struct("<4s5H3L2H")
+_LENGTHS = struct.Struct("<4s24x3H")  # a central header's signature, name, extra and comment lengths
+_METADATA_SUFFIX = b".dist-info/METADATA"
 
 # (status, Content-Range header or "", body) for one GET with a Range header.
 RangeAnswer = Tuple[int, str, bytes]
@@ -52,7 +54,7 @@ def metadata_from_ranges(fetch: Callable[[str], RangeAnswer], project: str) -> T
     status, tail_start, tail = remote.first(f"bytes=-{TAIL_BYTES}")
     if status == 200:
         return metadata_from_zip(tail, project), tail
-    members = _read_central_directory(remote, tail_start, tail)
+    members = _read_central_directory(remote, tail_start, tail, only=_METADATA_SUFFIX)
     name = _pick_metadata(list(members), project)
     offset, method, csize, usize, crc, flags = members[name]
     if flags & 0x1:
@@ -177,8 +179,10 @@ class _Remote:
         return start
 
 
-def _read_central_directory(remote: _Remote, tail_start: int, tail: bytes) -> Dict[str, Tuple[int, int, int, int, int, int]]:
-    """The central directory of a file whose last bytes, from `tail_start`, are `tail`; fetched when the tail lacks it."""
+def _read_central_directory(remote: _Remote, tail_start: int, tail: bytes,
+                            only: Optional[bytes] = None) -> Dict[str, Tuple[int, int, int, int, int, int]]:
+    """The central directory of a file whose last bytes, from `tail_start`, are `tail`; fetched when the tail lacks it.
+    With `only`, just the members whose raw name ends with those bytes (see `_central_directory`)."""
     eocd_at = _find_eocd(tail)
     _, _, _, _, count, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, eocd_at)
     if 0xFFFFFFFF in (cd_size, cd_offset) or count == 0xFFFF:
@@ -192,7 +196,7 @@ def _read_central_directory(remote: _Remote, tail_start: int, tail: bytes) -> Di
         cd_size, cd_offset = _ZIP64_EOCD.unpack(record)[8:10]
     if cd_size > MAX_CENTRAL_DIRECTORY_BYTES or cd_offset + cd_size > tail_start + eocd_at:
         raise BadWheel("the central directory lies outside the file or is implausibly large")
-    return _central_directory(remote.read(cd_offset, cd_offset + cd_size))
+    return _central_directory(remote.read(cd_offset, cd_offset + cd_size), only)
 
 
 def _find_eocd(tail: bytes) -> int:
@@ -207,11 +211,24 @@ def _find_eocd(tail: bytes) -> int:
                 return at
 
 
-def _central_directory(data: bytes) -> Dict[str, Tuple[int, int, int, int, int, int]]:
-    """name -> (local header offset, method, compressed size, size, crc, flags) for each member."""
+def _central_directory(data: bytes, only: Optional[bytes] = None) -> Dict[str, Tuple[int, int, int, int, int, int]]:
+    """name -> (local header offset, method, compressed size, size, crc, flags) for each member.
+
+    With `only` (ASCII), just the members whose raw name ends with it: a wheel's METADATA is
+    looked for among thousands of members (botocore), and the rest need no decoding. ASCII
+    bytes decode to themselves in both zip encodings (UTF-8, cp437), so the filter agrees with
+    one on decoded names."""
     members = {}
     at = 0
-    while at + _CENTRAL.size <= len(data):
+    size = len(data)
+    while at + _CENTRAL.size <= size:
+        if only is not None:
+            signature, nlen, xlen, clen = _LENGTHS.unpack_from(data, at)
+            if signature != b"PK\x01\x02":
+                raise BadWheel("corrupt central directory")
+            if not data.endswith(only, at + _CENTRAL.size, at + _CENTRAL.size + nlen):
+                at += _CENTRAL.size + nlen + xlen + clen
+                continue
         fields = _CENTRAL.unpack_from(data, at)
         if fields[0] != b"PK\x01\x02":
             raise BadWheel("corrupt central directory")

@@ -10,10 +10,16 @@ raises `NoResolution`, whose `failure` is the solver's derivation tree for `pkm.
 
 from __future__ import annotations
 
-from ._environment import PLATFORMS, Target
-from ._model import PRERELEASE_POLICIES, PYTHON, ROOT, Options, split_package
-from ._provider import PythonProvider
-from ._resolve import NoResolution, Resolution, ResolvedPackage, resolve
+import importlib
+from typing import Any, List
+
+from ._model import PLATFORMS, PRERELEASE_POLICIES, PYTHON, ROOT, Options, split_package
+
+# The rest is imported on first use: the CLI reads PLATFORMS and PRERELEASE_POLICIES while
+# building its argument parser, and the solver, wheel tags and core metadata (~40 ms of
+# imports) can then load while the first index pages are being fetched.
+_LAZY = {"Target": "_environment", "PythonProvider": "_provider", "NoResolution": "_resolve",
+         "Resolution": "_resolve", "ResolvedPackage": "_resolve", "resolve": "_resolve"}
 
 __all__ = [
     "NoResolution",
@@ -29,3 +35,16 @@ __all__ = [
     "resolve",
     "split_package",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY))

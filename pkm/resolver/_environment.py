@@ -11,14 +11,10 @@ from packaging.version import InvalidVersion, Version
 
 from pkm.errors import UsageError
 
+from ._model import PLATFORMS
+
 __all__ = ["PLATFORMS", "Target", "marker_applies"]
 
-#: `--platform` values and what they stand for: (sys_platform, platform_system, os_name, machine).
-PLATFORMS = {
-    "linux": ("linux", "Linux", "posix", "x86_64"),
-    "macos": ("darwin", "Darwin", "posix", "arm64"),
-    "windows": ("win32", "Windows", "nt", "AMD64"),
-}
 
 # The newest glibc a synthesized Linux target claims: wheels for newer ones are rare and would
 # not install on most machines such a lock is made for.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
@@ -10,9 +11,18 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-__all__ = ["Contradiction", "Options", "PRERELEASE_POLICIES", "PYTHON", "ROOT", "split_package"]
+__all__ = ["Contradiction", "Options", "PLATFORMS", "PRERELEASE_POLICIES", "PYTHON", "ROOT", "split_package"]
 
 PRERELEASE_POLICIES = ("if-necessary", "allow", "disallow")
+
+#: `--platform` values and what they stand for: (sys_platform, platform_system, os_name, machine).
+PLATFORMS = {
+    "linux": ("linux", "Linux", "posix", "x86_64"),
+    "macos": ("darwin", "Darwin", "posix", "arm64"),
+    "windows": ("win32", "Windows", "nt", "AMD64"),
+}
+
+
 class _Virtual:
     """A package that is not a project: the root, or the target Python."""
 
@@ -105,13 +115,32 @@ class _Project:
         self.versions: Dict[Version, List[Any]] = {}
         self.index_url = ""
         self.missing: Optional[str] = None
-        if getattr(page, "artifacts", None) is None:
+        if not has_files(page):
             searched = ", ".join(getattr(page, "searched", ()) or ())
             self.missing = f"{name} was not found on the index" + (f" (searched: {searched})" if searched else "")
             return
         self.index_url = getattr(page, "index_url", "")
-        grouped = _grouped(page.artifacts)
-        self.versions = {v: grouped[v] for v in sorted(grouped, reverse=True)}
+        by_version = getattr(page, "by_version", None)  # a lazy page: each version's files made when read
+        grouped = by_version() if by_version is not None else _grouped(page.artifacts)
+        self.versions = {v: grouped[v] for v in _newest_first(grouped)}
+
+
+def has_files(page: Any) -> bool:
+    """Whether an index's answer for a project is a page of files (not "not found" nor "offline").
+    A lazy page (one with `by_version`) is not asked for its `artifacts`: that would make them all."""
+    return getattr(page, "by_version", None) is not None or getattr(page, "artifacts", None) is not None
+
+
+def _newest_first(versions: Iterable[Version]) -> List[Version]:
+    """`versions` sorted newest first. By packaging's comparison key where Version has one
+    (the same order, without a Python-level `__lt__` per comparison: pages have thousands)."""
+    try:
+        return sorted(versions, key=_version_key, reverse=True)
+    except (AttributeError, TypeError):
+        return sorted(versions, reverse=True)
+
+
+_version_key = operator.attrgetter("_key")
 
 
 def _grouped(artifacts: Sequence[Any]) -> Dict[Version, List[Any]]:

@@ -22,7 +22,7 @@ from packaging.version import Version
 from pkm.errors import NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 from pkm.resolver.pubgrub import Available, Unavailable, coerce_range, exactly
 
-from ._model import PYTHON, ROOT, Contradiction, Options, _Project, split_package
+from ._model import PYTHON, ROOT, Contradiction, Options, _Project, has_files, split_package
 from ._artifacts import (NO_BUILD_REASON, Fit, fit_version, is_static, python_range, python_specifier,
                          static_sdist_metadata, usable_files)
 from ._direct import direct_artifact
@@ -108,7 +108,7 @@ class PythonProvider:
         if project is None:
             self._asked_pages.add(name)
             page = self._index.project_page(name)
-            if getattr(page, "artifacts", None) is None and getattr(page, "searched", None) is None:
+            if not has_files(page) and getattr(page, "searched", None) is None:
                 raise OfflineError(f"the page of {name} is not cached and the network is off",
                                    why=getattr(page, "reason", None),
                                    hint="run once without --offline (or PKM_OFFLINE) to fill the cache")

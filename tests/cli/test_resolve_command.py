@@ -56,6 +56,21 @@ def test_the_command_leaves_the_garbage_collector_as_it_found_it(pkm, publish):
     assert gc.isenabled()  # pkm.cli.main in a longer-lived process: collection still on
 
 
+def test_root_pages_fetched_early_are_asked_for_once(pkm, publish, index_server):
+    publish("alpha", "1.0", dependencies=["beta"])
+    publish("beta", "1.0")
+    publish("gamma", "2.0")
+    code, out, _ = pkm("alpha", "gamma", "missing-project; python_version < '3'")
+    assert code == 0 and out.splitlines() == ["alpha==1.0", "beta==1.0", "gamma==2.0"]
+    pages = [hit.path for hit in index_server.log if hit.path.startswith("/simple/")]
+    assert sorted(pages) == sorted(set(pages)) and "/simple/missing-project/" not in pages
+
+
+def test_an_early_fetch_failure_is_reported_by_the_resolution(pkm, index_server):
+    code, _, err = pkm("no-such-project")
+    assert code == 1 and "no-such-project" in err and "Traceback" not in err
+
+
 def test_extras_follow_the_base_version(pkm, publish):
     publish("app", "1.0", extras={"cli": ["click>=8"]})
     publish("app", "2.0", extras={"cli": ["click>=9"]})

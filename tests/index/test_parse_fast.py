@@ -1,4 +1,5 @@
-"""The fast paths of page reading give what the general path gives: PyPI-shaped JSON entries, name and version parts parsed once."""
+"""The fast paths of page reading give what the general path gives: PyPI-shaped JSON entries, name and version
+parts parsed once, JSON pages whose files are made version by version (lazily)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 import pytest
 from packaging.version import Version
 
-from pkm.index import Artifact, parse_project_page
+from pkm.index import Artifact, ProjectPage, parse_project_page
+from pkm.index._lazy import LazyPage
 from pkm.index._model import name_and_version, page_artifact
 from pkm.index._parse import _build, _json_entries
 
@@ -99,3 +101,77 @@ def test_name_and_version_parts_are_parsed_once_and_errors_still_explain():
         name_and_version("demo-1.0-py3-none-any.whl.part")
     with pytest.raises(ValueError):
         name_and_version("-1.0.tar.gz")
+
+
+# -- lazy pages -------------------------------------------------------------------
+
+
+def entry(filename, **fields):
+    raw = {"filename": filename, "url": f"https://files.example/{filename}", "hashes": {"sha256": SHA},
+           "requires-python": ">=3.8", "yanked": False}
+    raw.update(fields)
+    return raw
+
+
+def read_lazily(files, versions=None):
+    """The lazy page, and the artifacts and skip reasons of the general path over the same files."""
+    data = {"meta": {"api-version": "1.1"}, "name": "demo", "files": files}
+    if versions is not None:
+        data["versions"] = versions
+    body = json.dumps(data).encode()
+    page = parse_project_page(body, content_type="application/vnd.pypi.simple.v1+json", page_url=PAGE,
+                              project="demo", index_url=INDEX)
+    entries, _ = _json_entries(body, PAGE)
+    artifacts, skipped = _build(entries, page_url=PAGE, index_url=INDEX, project="demo")
+    return page, artifacts, skipped
+
+
+MIXED = [
+    entry("demo-1.0.tar.gz"),
+    entry("demo-1.0-py3-none-any.whl", **{"core-metadata": {"sha256": "AB"}}),
+    "not an object",
+    entry("other-1.0.tar.gz"),                                    # another project's file: skipped
+    entry("demo-2.0-py3-none-any.whl", url="ftp://files.example/demo-2.0-py3-none-any.whl"),  # skipped
+    entry("demo-2.0.tar.gz", url="http://files.example/demo-2.0.tar.gz#md5=ab"),  # kept, the long way
+    entry(".demo-2.0.tar.gz"),                                    # unsafe name: skipped
+    entry("demo-1.0.0-py2-none-any.whl"),                         # 1.0.0 is 1.0: the same version
+    entry("demo-3.0-py2.7.egg"),                                  # not a wheel nor an sdist: ignored
+    entry("demo-notaversion.tar.gz"),                             # skipped
+    entry("demo-4.0.tar.gz", yanked="broken", hashes={"sha256": SHA, "md5": "ab"}, size=True),
+]
+
+
+def test_files_by_version_are_the_page_files_grouped_in_page_order():
+    page, artifacts, skipped = read_lazily(MIXED)
+    assert isinstance(page, LazyPage)
+    assert list(page.skipped) == skipped and len(skipped) == 5
+    grouped = {}
+    for artifact in artifacts:
+        grouped.setdefault(artifact.version, []).append(artifact)
+    by_version = page.by_version()
+    assert set(by_version) == set(grouped) == {Version("1.0"), Version("2.0"), Version("4.0")}
+    for version, files in by_version.items():
+        assert len(files) == len(grouped[version]) and list(files) == grouped[version]
+    assert [a.filename for a in by_version[Version("1.0")]] == [
+        "demo-1.0.tar.gz", "demo-1.0-py3-none-any.whl", "demo-1.0.0-py2-none-any.whl"]
+    assert by_version[Version("1.0")][1].core_metadata == {"sha256": "ab"}
+    assert by_version[Version("4.0")][0].yanked == "broken" and by_version[Version("4.0")][0].size is None
+    assert list(page.artifacts) == artifacts and page.versions == ("1.0", "2.0", "4.0")
+
+
+def test_a_version_is_made_only_when_read_and_once():
+    page, _, _ = read_lazily([entry("demo-1.0.tar.gz"), entry("demo-2.0.tar.gz")], versions=["1.0", "2.0"])
+    files = page.by_version()[Version("2.0")]
+    assert page.by_version() is page.by_version() and len(files) == 1
+    first = files[0]
+    assert files[0] is first and list(files) == [first] and first.url == "https://files.example/demo-2.0.tar.gz"
+    assert page.versions == ("1.0", "2.0")  # the page's own list (PEP 700) as it is
+
+
+def test_a_lazy_page_equals_the_page_read_at_once():
+    page, _, _ = read_lazily(MIXED)
+    again, _, _ = read_lazily(MIXED)
+    assert page == again and page.artifacts == again.artifacts and page.name == "demo" and page.index_url == INDEX
+    eager = ProjectPage(page.name, page.artifacts, page.index_url, page.versions, page.skipped)
+    assert eager == page and page == eager and hash(eager) == hash(page)
+    assert page != ProjectPage(page.name, page.artifacts[1:], page.index_url, page.versions, page.skipped)

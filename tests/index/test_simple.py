@@ -362,12 +362,17 @@ def test_concurrent_callers_share_one_fetch(tmp_path):
     assert len(client.requests) == 1 and len({id(r) for r in results}) == 1
 
 
-def test_parsed_pages_are_kept_and_replaced_when_the_page_changes(client, tmp_path, monkeypatch):
+def serve_html_page(client, index, project, *anchors):
+    links = "".join(f'<a href="{href}"{attrs}>{href.rsplit("/", 1)[1]}</a>' for href, attrs in anchors)
+    client.add(f"{index}{project}/", f"<!DOCTYPE html><html><body>{links}</body></html>".encode(),
+               content_type="text/html")
+
+
+def test_parsed_html_pages_are_kept_and_replaced_when_the_page_changes(client, tmp_path, monkeypatch):
     from pkm.index import _simple
 
-    body = b"x" * 8
-    serve_page(client, MAIN, "demo", wheel_entry(MAIN + "demo/demo-1.0-py3-none-any.whl", body, size=8,
-                                                 **{"requires-python": ">=3.8", "core-metadata": {"sha256": "ab"}}))
+    serve_html_page(client, MAIN, "demo", (MAIN + "demo/demo-1.0-py3-none-any.whl#sha256=" + "ab" * 32,
+                                           ' data-requires-python="&gt;=3.8" data-core-metadata="sha256=ab"'))
     first = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
     real = _simple.parse_project_page
 
@@ -380,8 +385,21 @@ def test_parsed_pages_are_kept_and_replaced_when_the_page_changes(client, tmp_pa
     assert again.artifacts[0].core_metadata == {"sha256": "ab"}
     assert (again.artifacts[0].name, again.artifacts[0].version) == ("demo", Version("1.0"))
     monkeypatch.setattr(_simple, "parse_project_page", real)
-    serve_page(client, MAIN, "demo", wheel_entry(MAIN + "demo/demo-2.0-py3-none-any.whl", body))
+    serve_html_page(client, MAIN, "demo", (MAIN + "demo/demo-2.0-py3-none-any.whl", ""))
     changed = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
     assert changed.versions == ("2.0",) and len(list((tmp_path / "pages").iterdir())) == 1
     (next((tmp_path / "pages").iterdir())).write_bytes(b"\x00garbage")
     assert make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo") == changed
+
+
+def test_json_pages_are_read_lazily_and_not_kept_parsed(client, tmp_path):
+    body = b"x" * 8
+    serve_page(client, MAIN, "demo", wheel_entry(MAIN + "demo/demo-1.0-py3-none-any.whl", body, size=8,
+                                                 **{"requires-python": ">=3.8", "core-metadata": {"sha256": "AB"}}),
+               wheel_entry(MAIN + "demo/demo-2.0-py3-none-any.whl", body))
+    page = make(client, tmp_path, parsed_dir=tmp_path / "pages").project_page("demo")
+    assert not (tmp_path / "pages").exists() or not list((tmp_path / "pages").iterdir())
+    files = page.by_version()[Version("1.0")]
+    assert len(files) == 1 and files[0].requires_python == ">=3.8" and files[0].core_metadata == {"sha256": "ab"}
+    assert [a.filename for a in page.artifacts] == ["demo-1.0-py3-none-any.whl", "demo-2.0-py3-none-any.whl"]
+    assert list(files) == [page.artifacts[0]] and page.versions == ("1.0", "2.0")

@@ -150,3 +150,14 @@ def test_a_server_answering_ranges_wrongly_is_detected():
 
     with pytest.raises(BadWheel, match="HTTP 416"):
         metadata_from_ranges(refuses, "demo")
+
+
+def test_metadata_is_found_among_many_members_and_a_corrupt_one_is_still_noticed():
+    members = [(f"demo/module_{i}.py", b"x = 1\n") for i in range(300)]
+    blob = wheel(before=members[:150], after=members[150:])
+    assert metadata_from_ranges(Ranged(blob), "demo")[0] == METADATA
+    broken = bytearray(blob)
+    at = broken.rfind(b"PK\x01\x02")  # the last central header: a member that is not METADATA
+    broken[at:at + 4] = b"XXXX"
+    with pytest.raises(BadWheel, match="corrupt central directory"):
+        metadata_from_ranges(Ranged(bytes(broken)), "demo")
