@@ -37,13 +37,25 @@ def cache_entry(store: Any, sdist_sha256: str, tag: str, config_settings: Option
 
 
 def cached_wheel(entry: Path) -> Optional[Path]:
-    """The wheel of a published entry, or None (absent, or its record unreadable)."""
+    """The wheel of a published entry, or None (absent, or its record unreadable). A hit renews the
+    entry's mtime (one utime), which is what gc's max age counts from."""
     try:
         record = json.loads((entry / _RECORD).read_text(encoding="utf-8"))
         wheel = entry / record["wheel"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return wheel if record.get("format") == _FORMAT and wheel.is_file() else None
+    if record.get("format") != _FORMAT or not wheel.is_file():
+        return None
+    _renew(entry)
+    return wheel
+
+
+def _renew(entry: Path) -> None:
+    """Mark a hit as a use: `pkm store gc` prunes entries whose mtime is older than its max age."""
+    try:
+        os.utime(entry)
+    except OSError:  # another user's cache: the renewal is only a courtesy
+        pass
 
 
 def publish(entry: Path, staging: Path, wheel_name: str, inputs: Mapping[str, Any]) -> Path:

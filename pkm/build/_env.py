@@ -9,7 +9,9 @@ the venv's site-packages holds a single `_pkm_build_env.pth` naming those trees 
 import lines of `.pth` files the trees ship, as an installed copy would have them). A venv is cached
 under `build-envs-v1/<key>/`, the key being a hash of the interpreter and the set of trees, so a
 second build with the same resolved requirements starts at once. The venv is registered as a store
-root, so gc keeps its trees while it exists.
+root, so gc keeps its trees while it exists. The env is made under the store lock `build-env-<key>`;
+a process using it holds the shared lock `build-env-use-<key>` and renews its mtime: `pkm store gc`
+removes envs unused for its max age, never a held one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Protocol, Sequence, Tuple
@@ -110,34 +113,59 @@ class BuildEnvs:
     def __init__(self, store: Any, provisioner: Provisioner):
         self.store = store
         self.provisioner = provisioner
+        # key -> shared lock on each env handed out: `pkm store gc` skips envs held in use.
+        # Released when this object goes away (a Frontend lives for one command or one build).
+        self._held: Dict[str, Any] = {}
+        weakref.finalize(self, _release_all, self._held)
 
     def get(self, requirements: Sequence[Any], interpreter: Any, chain: Tuple[str, ...] = ()) -> BuildEnv:
         """A build environment for `interpreter` in which `requirements` are importable.
 
         Cost: a resolution and any downloads by the provisioner; then, for a set of trees not
-        seen before, a venv (a few dozen file operations, no interpreter start).
+        seen before, a venv (a few dozen file operations, no interpreter start). An env handed
+        out is held (a shared store lock) while this object lives, and its mtime renewed.
         """
         trees = tuple(Path(t) for t in self.provisioner.provision(list(requirements), interpreter, chain))
         key = _key(interpreter, trees)
         final = self.store.bucket(ENV_BUCKET) / key
-        if (final / _READY).is_file():
-            return BuildEnv(final, trees)
-        with self.store.lock(f"build-env-{key}", what="a build environment"):
-            if (final / _READY).is_file():
-                return BuildEnv(final, trees)
-            if final.exists():  # left behind half-made by a crash
-                shutil.rmtree(final, ignore_errors=True)
-            staging = Path(tempfile.mkdtemp(prefix=f"build-env-{key[:12]}-", dir=str(self.store.tmp)))
-            try:
-                self._create(staging, interpreter, trees)
-                os.replace(staging, final)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            digests = sorted(os.path.basename(str(t)) for t in trees)
-            self.store.add_root(final, "build-env", trees=digests, blobs=digests)
-            (final / _READY).write_text(json.dumps({"trees": [str(t) for t in trees]}) + "\n", encoding="utf-8")
+        while not ((final / _READY).is_file() and self._hold(key, final)):
+            with self.store.lock(f"build-env-{key}", what="a build environment"):
+                if not (final / _READY).is_file():
+                    self._make(final, key, interpreter, trees)
+            # then held like any ready env (should gc take it between the two locks, it is made again)
         return BuildEnv(final, trees)
+
+    def _hold(self, key: str, final: Path) -> bool:
+        """Hold the ready env at `final` in use and renew its mtime; False if it was removed meanwhile."""
+        if key not in self._held:
+            # Not the lock that guards making the env: a thread waiting to make it must not wait on this.
+            lock = self.store.lock(f"build-env-use-{key}", shared=True, what="a build environment")
+            lock.acquire()
+            if not (final / _READY).is_file():  # gc removed it between our look and our lock
+                lock.release()
+                return False
+            if self._held.setdefault(key, lock) is not lock:  # another thread held it first
+                lock.release()
+        try:
+            os.utime(final)  # a use: gc prunes envs unused for its max age
+        except OSError:
+            pass
+        return True
+
+    def _make(self, final: Path, key: str, interpreter: Any, trees: Sequence[Path]) -> None:
+        """Create the env at `final`; the caller holds its exclusive lock."""
+        if final.exists():  # left behind half-made by a crash
+            shutil.rmtree(final, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"build-env-{key[:12]}-", dir=str(self.store.tmp)))
+        try:
+            self._create(staging, interpreter, trees)
+            os.replace(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        digests = sorted(os.path.basename(str(t)) for t in trees)
+        self.store.add_root(final, "build-env", trees=digests, blobs=digests)
+        (final / _READY).write_text(json.dumps({"trees": [str(t) for t in trees]}) + "\n", encoding="utf-8")
 
     def _create(self, path: Path, interpreter: Any, trees: Sequence[Path]) -> None:
         from pkm.env import create_venv
@@ -150,3 +178,9 @@ class BuildEnvs:
         except OSError as exc:
             raise PkmError(f"cannot write the build environment at {path}", why=str(exc),
                            hint="check the free space and permissions of PKM_HOME") from None
+
+
+def _release_all(held: Dict[str, Any]) -> None:
+    for lock in held.values():
+        lock.release()
+    held.clear()

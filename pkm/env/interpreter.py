@@ -205,9 +205,14 @@ def _read_cache(path: Path, key: Mapping[str, Any]) -> Interpreter | None:
         entry = json.loads(path.read_text(encoding="utf-8"))
         if entry.get("key") != key:
             return None
-        return Interpreter.from_probe(entry["probe"])
+        found = Interpreter.from_probe(entry["probe"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, PkmError):
         return None  # missing, stale or corrupt: probe again and overwrite
+    try:
+        os.utime(path)  # a use: `pkm store gc` prunes probes unused for its max age
+    except OSError:
+        pass
+    return found
 
 
 def _write_cache(path: Path, key: Mapping[str, Any], data: Mapping[str, Any]) -> None:

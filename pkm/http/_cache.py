@@ -105,10 +105,12 @@ class HttpCache:
             if len(body) != meta["size"] or hashlib.sha256(body).hexdigest() != meta["sha256"]:
                 return None
             headers = {str(k).lower(): str(v) for k, v in meta["headers"].items()}
-            return CacheEntry(key, int(meta["status"]), headers, body, float(meta["stored_at"]),
-                              meta.get("redirected_to"))
+            entry = CacheEntry(key, int(meta["status"]), headers, body, float(meta["stored_at"]),
+                               meta.get("redirected_to"))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
+        _renew(self.path(key))  # a use (freshness comes from `stored_at`, not the mtime)
+        return entry
 
     def store(self, url: str, accept: str, response: Response, *, now: Optional[float] = None) -> Optional[CacheEntry]:
         """Keep a 200 answer unless it says no-store; returns the entry.
@@ -185,3 +187,11 @@ def _without_userinfo(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
     return redact(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+
+
+def _renew(path: Path) -> None:
+    """Mark an entry used: `pkm store gc` prunes cache files unused for its max age."""
+    try:
+        os.utime(path)
+    except OSError:  # another user's cache: the renewal is only a courtesy
+        pass

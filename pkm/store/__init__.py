@@ -45,7 +45,15 @@ record lives at `roots/<sha256(abs path)[:32]>.json` as
 again replaces it, `remove_root(path)` drops it. `gc` keeps every blob and
 tree a live root lists, drops roots whose path is gone, and removes other
 entries older than `min_age` (default one hour: a command may not have
-registered its root yet). Buckets are left to their owners.
+registered its root yet).
+
+Caches (`_prune`): gc first removes entries of the cache buckets (`builds-v1`,
+`build-envs-v1`, `build-logs-v1`, `metadata-v1`, `pages-v1`, `index-v1`,
+`interpreters-v1`) whose mtime is older than `max_age` (default 30 days).
+Their owners renew an entry's mtime on each hit, so the mtime says when it was
+last used; an entry whose owner's store lock is held is in use and kept. A
+build env removed so takes its root with it. Other buckets (`runtime-v1`
+holds roots) are left to their owners; symlinks are unlinked, never followed.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pkm.store._atomic import hash_file, remove_tree
 from pkm.store._lock import FileLock, LockTimeoutError
 from pkm.store._filelist import FILE_LIST, read_file_list
 from pkm.store._members import MARKER
+from pkm.store._prune import DEFAULT_MAX_AGE, prune_caches
 from pkm.store._record import algorithm_of, hash_path, is_bytecode, is_signature, parse_record
 from pkm.store._store import is_sha256
 
@@ -27,12 +28,17 @@ TMP_GRACE = 3600.0
 
 @dataclass(frozen=True)
 class Entry:
-    """A store entry named in a report: `kind` is blob, tree, root or tmp."""
+    """A store entry named in a report: `kind` is blob, tree, root, tmp or cache.
+
+    A cache entry is named by its path under the store root (`builds-v1/<sha>/<key>`) and
+    `bucket` says which bucket it belongs to.
+    """
 
     kind: str
     name: str
     detail: str = ""
     size: int = 0
+    bucket: str = ""
 
 
 @dataclass
@@ -48,6 +54,8 @@ class GcReport:
     removed: list = field(default_factory=list)  # list[Entry]; with dry_run, what would go
     kept_blobs: int = 0
     kept_trees: int = 0
+    kept_cache: int = 0  # cache entries used within max_age, or in use right now
+    failed: list = field(default_factory=list)  # list[Entry]; detail says why it could not be listed or removed
 
     @property
     def bytes_freed(self) -> int:
@@ -185,10 +193,15 @@ def _tree_problem(store: Store, path: Path) -> str | None:
 # -- gc -----------------------------------------------------------------------
 
 
-def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0) -> GcReport:
-    """Remove blobs and trees no live root refers to, dead roots, and stale staging files.
+def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0,
+       max_age: float = DEFAULT_MAX_AGE) -> GcReport:
+    """Remove cache entries unused for `max_age` seconds, then blobs and trees no live root
+    refers to, dead roots, and stale staging files.
 
-    A root is dead when its path no longer exists (or its record is unreadable).
+    Caches first (`_prune`: built wheels, build envs, failed-build logs, metadata, pages, HTTP
+    answers, interpreter probes; an entry locked by its owner is in use and kept), so a build
+    env removed here drops its root and the trees only it used. A root is dead when its path
+    no longer exists (or its record is unreadable).
     Entries younger than `min_age` seconds (blob mtime, renewed by `Store.blob()`;
     tree marker mtime, renewed when a tree is reused) are kept: they may belong to a command
     that has not registered its root yet. A tree locked by another process is
@@ -199,14 +212,17 @@ def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0) -> GcRep
         return report
     now = time.time()
     with store.lock("gc", what="the store (gc)"):
+        gone = prune_caches(store, report, max_age=max_age, dry_run=dry_run, now=now)
         live_trees: set[str] = set()
         live_blobs: set[str] = set()
         for root in store.roots():
-            if root.alive:
+            pruned = os.path.abspath(str(root.path)) in gone  # a build env: dead, or as good as dead in a dry run
+            if root.alive and not pruned:
                 live_trees |= root.trees
                 live_blobs |= root.blobs
             else:
-                why = "unreadable record" if not root.readable else f"{root.kind} {root.path} no longer exists"
+                why = ("unreadable record" if not root.readable else f"its {root.kind} is pruned as unused" if pruned
+                       else f"{root.kind} {root.path} no longer exists")
                 report.removed.append(Entry("root", str(root.path), why, _size(root.record)))
                 if not dry_run:
                     _unlink(root.record)

@@ -110,7 +110,8 @@ class Store:
     def bucket(self, name: str) -> Path:
         """The directory of a versioned bucket (`metadata-v1`, `runtime-v1`, ...), created on demand.
 
-        Its layout belongs to its user; the store only sizes it (`info`).
+        Its layout belongs to its user; the store sizes it (`info`) and, for the caches
+        listed in `_prune`, removes entries unused for gc's max age.
         """
         if not _BUCKET.fullmatch(name):
             raise PkmError(f"not a bucket name: {name!r}", hint="bucket names look like `runtime-v1`")
@@ -333,11 +334,11 @@ class Store:
 
         return verify(self)
 
-    def gc(self, *, dry_run: bool = False, min_age: float = 3600.0):
-        """Remove what no live root uses (see `_maintain.gc`); returns a GcReport."""
+    def gc(self, *, dry_run: bool = False, min_age: float = 3600.0, max_age: float = 30 * 86400.0):
+        """Remove what no live root uses and cache entries unused for `max_age` s (see `_maintain.gc`); a GcReport."""
         from pkm.store._maintain import gc
 
-        return gc(self, dry_run=dry_run, min_age=min_age)
+        return gc(self, dry_run=dry_run, min_age=min_age, max_age=max_age)
 
     def info(self) -> dict:
         """Counts and sizes per bucket (see `_maintain.info`)."""

@@ -187,3 +187,15 @@ def test_tags_of_a_foreign_platform_use_its_own_platform_tag():
     platforms = list(dict.fromkeys(t.platform for t in interp.tags()))
     assert platforms == ["linux_i686", "any"]
 
+
+
+def test_a_probe_served_from_the_cache_renews_the_entry_for_gc(tmp_path):
+    import os
+    import time
+
+    probe(sys.executable, cache_dir=tmp_path)
+    (entry,) = tmp_path.glob("*.json")
+    old = time.time() - 40 * 86400
+    os.utime(entry, (old, old))
+    probe(sys.executable, cache_dir=tmp_path)
+    assert entry.stat().st_mtime > old + 86400  # `pkm store gc` counts unused days from here

@@ -159,3 +159,17 @@ def test_a_failing_server_does_not_empty_the_cache_but_a_gone_page_does(loopback
     assert make_client(cache_dir=cache_dir).get(loopback_server.url + "/p", cache=True).status == 404
     with pytest.raises(OfflineError):
         offline.get(loopback_server.url + "/p", cache=True)
+
+
+def test_serving_from_the_cache_renews_the_entry_for_gc(loopback_server, make_client, cache_dir):
+    import os
+    import time
+
+    loopback_server.add("/p", Resource(PAGE, max_age=3600))
+    client = make_client(cache_dir=cache_dir)
+    client.get(loopback_server.url + "/p", cache=True)
+    (entry,) = cache_dir.glob("*.http")
+    old = time.time() - 40 * 86400
+    os.utime(entry, (old, old))
+    assert client.get(loopback_server.url + "/p", cache=True).from_cache
+    assert entry.stat().st_mtime > old + 86400  # `pkm store gc` counts unused days from here
