@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from typing import Any, Mapping, NamedTuple, Optional, Union
-
-from packaging.direct_url import DirectUrl, DirectUrlValidationError
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
 
 from pkm.errors import PkmError
 from pkm.store import is_signature, parse_dist_info
 
-from .sources import Member
+from .sources import Member, header_fields
 from ._scripts import EntryPoint, parse_script_entry_points
+
+if TYPE_CHECKING:
+    from packaging.direct_url import DirectUrl
 
 __all__ = ["Item", "Layout", "plan_layout", "SCHEMES"]
 
@@ -50,20 +50,22 @@ class Layout:
 
 
 def _root_scheme(source) -> str:
-    headers = BytesHeaderParser().parsebytes(source.read_dist_info("WHEEL") or b"")
-    version = (headers.get("Wheel-Version") or "").strip()
+    headers = header_fields(source.read_dist_info("WHEEL") or b"")
+    version = headers.get("wheel-version", "")
     if not version.startswith("1."):
         raise PkmError(
             f"cannot install {source.label}: unsupported Wheel-Version {version or '(none)'}",
             why="pkm installs wheels of format 1.x",
             hint="upgrade pkm, or build the wheel with a current build backend",
         )
-    return "purelib" if (headers.get("Root-Is-Purelib") or "").strip().lower() == "true" else "platlib"
+    return "purelib" if headers.get("root-is-purelib", "").lower() == "true" else "platlib"
 
 
-def _direct_url_bytes(direct_url: Union[DirectUrl, Mapping[str, Any], None], label: str) -> Optional[bytes]:
+def _direct_url_bytes(direct_url: Union["DirectUrl", Mapping[str, Any], None], label: str) -> Optional[bytes]:
     if direct_url is None:
         return None
+    from packaging.direct_url import DirectUrl, DirectUrlValidationError
+
     try:
         value = direct_url if isinstance(direct_url, DirectUrl) else DirectUrl.from_dict(direct_url)
         value.validate()

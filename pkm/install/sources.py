@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import BinaryIO, Collection, NamedTuple, Protocol
 
@@ -57,12 +56,33 @@ class WheelSource(Protocol):
     def read_dist_info(self, filename: str) -> bytes | None: ...
 
 
+def header_fields(data: bytes) -> dict:
+    """The header fields of a METADATA or WHEEL file (RFC 822 style: up to the first blank line,
+    continuation lines folded): lower-cased name -> its first value. Cost: one pass over the
+    header lines (no `email` package: importing it costs more than an install's other imports)."""
+    fields: dict = {}
+    last = None  # the field a continuation line belongs to (None: one to ignore)
+    for line in data.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if last is not None:
+                fields[last] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        last = key if sep and key not in fields else None
+        if last is not None:
+            fields[key] = value.strip()
+    return fields
+
+
 def _check_metadata(label: str, source: "WheelSource", dist_info: str) -> None:
     data = source.read_dist_info("METADATA")
     if data is None:
         raise PkmError(f"refusing to install {label}: {dist_info}/METADATA is missing", hint=_REBUILD)
-    headers = BytesHeaderParser().parsebytes(data)
-    name, version = headers.get("Name"), headers.get("Version")
+    headers = header_fields(data)
+    name, version = headers.get("name"), headers.get("version")
     stem_name, stem_version = parse_dist_info(dist_info) or ("", "")
     try:
         same = canonicalize_name(name or "") == canonicalize_name(stem_name) and Version(version or "") == Version(stem_version)

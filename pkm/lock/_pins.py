@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping, Optional, Sequence
@@ -47,6 +45,9 @@ class Pin:
     def local_path(self) -> Optional[Path]:
         """The file on this machine for a path or file: URL location, else None."""
         if self.location.startswith("file:"):
+            import urllib.parse
+            import urllib.request  # only for file: URLs (it imports http.client, email and ssl)
+
             return Path(urllib.request.url2pathname(urllib.parse.urlsplit(self.location).path))
         if "://" not in self.location:
             return Path(self.location)

@@ -1,0 +1,19 @@
+"""Reading METADATA and WHEEL header fields without the email package."""
+
+from __future__ import annotations
+
+from pkm.install.sources import header_fields
+
+
+def test_fields_are_read_up_to_the_body_first_value_wins_and_folded_lines_join():
+    data = (b"Metadata-Version: 2.1\r\nName: demo\r\nVersion: 1.0\r\nSummary: a long\r\n  summary\r\n"
+            b"Name: not-this-one\r\n Folded: into the ignored repeat\r\nAuthor:\r\n\r\nName: the body\r\n")
+    assert header_fields(data) == {"metadata-version": "2.1", "name": "demo", "version": "1.0",
+                                   "summary": "a long summary", "author": ""}
+
+
+def test_field_names_are_case_insensitive_and_odd_lines_are_skipped():
+    assert header_fields(b"wheel-VERSION: 1.0\nnot a field\nRoot-Is-Purelib:  true \n") == {
+        "wheel-version": "1.0", "root-is-purelib": "true"}
+    assert header_fields(b"") == {} and header_fields(b"\nName: after a blank line\n") == {}
+    assert header_fields("Name: caf\u00e9\n".encode() + b"Summary: \xff\n")["name"] == "caf\u00e9"
