@@ -47,8 +47,8 @@ Remove what the store no longer needs, in this order:
   (builds-v1), build environments (build-envs-v1), logs of failed builds
   (build-logs-v1), package metadata (metadata-v1), parsed index pages
   (pages-v1), cached HTTP answers (index-v1) and interpreter probes
-  (interpreters-v1). Each use of a built wheel, a build environment, metadata
-  or a page renews it (an HTTP answer: each revalidation); an entry locked by
+  (interpreters-v1). Each use of an entry renews it (a built wheel, a build
+  environment, metadata, a page, an HTTP answer, a probe); an entry locked by
   a running command is kept. Runtime manifests (runtime-v1) are roots, never
   pruned.
 
