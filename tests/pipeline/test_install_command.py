@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import subprocess
+
 import pytest
 
 
@@ -152,17 +154,30 @@ def test_install_rich_from_pypi(pkm):
     assert pkm.pip(env, "check").returncode == 0
 
 
-def test_a_venv_of_another_python_gets_bytecode_for_its_version(pkm, publish, index_server):
+def _pyenv_pythons():
     import glob
 
+    found = [sorted(glob.glob(f"/root/.pyenv/versions/3.{minor}.*/bin/python3.{minor}"))[-1:] for minor in range(9, 14)]
+    return [paths[0] for paths in found if paths] or ["(none)"]
+
+
+@pytest.mark.multipython
+@pytest.mark.parametrize("python", _pyenv_pythons())
+def test_a_venv_of_each_python_gets_a_working_install_with_its_bytecode(pkm, publish, index_server, python):
     from pkm.env import create_venv, probe
 
-    other = sorted(glob.glob("/root/.pyenv/versions/3.12*/bin/python3.12"))
-    if not other:
-        pytest.skip("needs a Python 3.12 next to the dev interpreter")
-    env = create_venv(pkm.work / "v312", probe(other[0], cache_dir=pkm.home / "interpreters-v1"))
-    publish("demo", "1.0")
+    if python == "(none)":
+        pytest.skip("needs the pyenv Pythons 3.9-3.13")
+    interpreter = probe(python, cache_dir=pkm.home / "interpreters-v1")
+    env = create_venv(pkm.work / "venv", interpreter)
+    publish("demo", "1.0", entry_points={"console_scripts": {"demo-tool": "demo:main"}},
+            files={"demo/__init__.py": "__version__ = '1.0'\ndef main():\n    print('tool ran')\n"})
     code, out, err = pkm("install", "--no-deps", "demo", "--env", str(env), "--index-url", index_server.simple_url)
     assert code == 0, err
-    assert list(env.glob("lib/python3.12/site-packages/demo/__pycache__/__init__.cpython-312.pyc"))
-    assert pkm.python(env, "import demo, sys; print(sys.version_info[:2], demo.__version__)").stdout == "(3, 12) 1.0\n"
+    short = interpreter.python_version
+    assert list(env.glob(f"lib/python{short}/site-packages/demo/__pycache__/__init__.{interpreter.cache_tag}.pyc"))
+    done = pkm.python(env, "import demo, sys; print(sys.version_info[:2], demo.__version__)")
+    assert done.stdout == f"{interpreter.version[:2]} 1.0\n", done.stderr
+    assert subprocess.run([str(env / "bin" / "demo-tool")], capture_output=True, text=True).stdout == "tool ran\n"
+    code, out, err = pkm("uninstall", "demo", "--env", str(env))
+    assert code == 0 and not list(env.glob(f"lib/python{short}/site-packages/demo*")), err
