@@ -78,7 +78,7 @@ def project_graph(project: Any, ctx: Context, args: argparse.Namespace) -> Graph
     children = {p.name: sorted({str(d.get("name")) for d in (p.dependencies or ())} & set(versions))
                 for p in lock.packages}
     version = (parse_toml(project.text, project.path).get("project") or {}).get("version")
-    title = f"{project.name} v{version}" if isinstance(version, str) else project.name
+    title = f"{project.name} v{version}" if isinstance(version, str) else project.label
     return Graph(title, versions, children, _roots(project, versions))
 
 

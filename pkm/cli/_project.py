@@ -49,7 +49,7 @@ def project_target(project: Any, home: Path) -> Any:
         target = Target.running()
     if project.requires_python and not SpecifierSet(project.requires_python).contains(target.python_version,
                                                                                        prereleases=True):
-        raise PkmError(f"{project.name} requires Python {project.requires_python}; {target.label} does not fit",
+        raise PkmError(f"{project.label} requires Python {project.requires_python}; {target.label} does not fit",
                        hint="recreate .venv with a fitting interpreter: `pkm venv --python X.Y --clear`")
     return target
 

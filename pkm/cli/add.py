@@ -21,7 +21,7 @@ from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
 from pkm.errors import PkmError, UsageError
 
-__all__ = ["add_arguments", "run", "parse_requirements_args", "where"]
+__all__ = ["add_arguments", "check_place", "run", "parse_requirements_args", "where"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +48,24 @@ def where(args: argparse.Namespace) -> tuple:
 
         return "project.optional-dependencies", canonicalize_name(args.optional)
     return "project", "dependencies"
+
+
+def check_place(project: Any, table: str, verb: str) -> None:
+    """A virtual workspace root has only [dependency-groups]: to `verb` ("add to", "remove from")
+    another list there is a UsageError that says where the requirement can go instead."""
+    if not project.virtual or table == "dependency-groups":
+        return
+    import os
+
+    from pkm.project import workspace_members
+
+    members = sorted(os.path.relpath(m.root, project.root) for m in (workspace_members(project.path) or {}).values())
+    example = members[0] if members else "packages/NAME"
+    place = "[project] dependencies" if table == "project" else f"[{table}]"
+    raise UsageError(f"cannot {verb} {place}: {project.path} is a virtual workspace root (no [project] table)",
+                     why=f"its members: {', '.join(members) or 'none yet'}",
+                     hint=f"use a dependency group of the root (`pkm {verb.split()[0]} --group dev ...`), or a member's "
+                          f"dependencies: run it in the member (`cd {example}`) or pass `--project {example}`")
 
 
 def parse_requirements_args(values: List[str]) -> List[Any]:
@@ -104,6 +122,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     start = time.monotonic()
     project = load_project(find_project(Path.cwd(), args.project))
     table, key = where(args)
+    check_place(project, table, "add to")
     args.upgrade, args.upgrade_package = False, []
     # First with the requirements as given (bare names unbounded) to learn the versions chosen...
     trial = parse_project(_edit(project.text, table, key, requirements, [str(r) for r in requirements]), project.path)

@@ -207,6 +207,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                          hint="pass the folder holding pyproject.toml, or an sdist file")
     if is_sdist and args.sdist:
         raise UsageError("--sdist cannot build from an sdist", hint=f"drop --sdist to build the wheel of {source.name}")
+    if not is_sdist:
+        _refuse_virtual_root(source)
     out_dir = (args.out_dir or (source.parent if is_sdist else source / "dist")).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     frontend = frontend_for(ctx)
@@ -227,6 +229,34 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     data = [{"kind": kind, "file": str(path), "sha256": _sha256(path)} for kind, path in built]
     ctx.console.summary("\n".join(lines), data=data)
     return 0
+
+
+def _refuse_virtual_root(source: Path) -> None:
+    """A virtual workspace root is no package: building it would make a nameless setuptools one."""
+    pyproject = source / "pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return
+    if "workspace" not in text:  # the cheap test first: most projects never parse twice
+        return
+    from pkm.project import parse_project
+
+    project = parse_project(text, pyproject)
+    if project.virtual:
+        members = ", ".join(str(m.root.relative_to(source.resolve())) for m in _members(project)) or "none"
+        raise UsageError(f"{source} is a virtual workspace root: there is no package to build",
+                         why=f"its pyproject.toml has [tool.pkm.workspace] but no [project]; its members: {members}",
+                         hint="build a member: `pkm build packages/NAME`")
+
+
+def _members(project):
+    from pkm.project import in_workspace
+
+    try:
+        return in_workspace(project).members
+    except Exception:  # a broken member is reported by the commands that use them
+        return ()
 
 
 def _shown(path: Path) -> str:

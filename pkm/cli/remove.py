@@ -53,7 +53,7 @@ def _remove(text: str, table: str, key: str, names: List[str], where: str) -> st
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pkm.cli.add import _write, where
+    from pkm.cli.add import _write, check_place, where
 
     if args.script is not None:
         from pkm._toml import read_text
@@ -74,6 +74,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     start = time.monotonic()
     project = load_project(find_project(Path.cwd(), args.project))
     table, key = where(args)
+    check_place(project, table, "remove from")
     place = f"[{table}] {key}" if table != "project" else "[project] dependencies"
     text = _remove(project.text, table, key, args.names, f"{place} of {project.path}")
     final = parse_project(text, project.path)

@@ -12,6 +12,11 @@ starts clean: none of pkm's modules are loaded in it. In a project, the
 variables of its `.env` and `[tool.pkm.env]` are set first (a variable
 already set in the environment wins). NAME is tried as a task before a
 console script.
+
+At a virtual workspace root (`[tool.pkm.workspace]` without `[project]`) there is
+no project for the runtime to read: the command runs in the workspace's `.venv`
+instead (synced first, as `pkm exec` does: every member editable, the root's
+default groups), like `uv run` there.
 """
 
 from __future__ import annotations
@@ -85,9 +90,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli._project_env import command_environ, read_pyproject
 
     pyproject = read_pyproject(quiet_missing=True)
-    if first.endswith(".py") or os.path.isfile(first):
+    script = first.endswith(".py") or os.path.isfile(first)
+    python = first in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}")
+    if script:
         target = [first, *rest]
-    elif first in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+    elif python:
         target = rest if rest else ["-m", "code"]  # no arguments: an interactive interpreter
     else:
         tasks = _tasks(pyproject)
@@ -96,9 +103,35 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
             return run_task(pyproject, tasks, first, rest, ctx)
         target = ["--command", first, *rest]
+    root = _virtual_root(pyproject)
+    if root is not None:
+        argv = ["python", *command] if script else (["python", *rest] if python else command)
+        return _run_in_venv(root, pyproject, argv, args, ctx)
     if pyproject is not None:  # the project's .env and [tool.pkm.env], under what is already set
         os.environ.update({k: v for k, v in command_environ(pyproject).items() if k not in os.environ})
     return exec_runtime(runtime_options(args) + target)
+
+
+def _virtual_root(pyproject: Any) -> Any:
+    """The Project of a virtual workspace root when `pyproject` is one, else None (no parse for
+    a plain project: the text test comes first)."""
+    if pyproject is None or "workspace" not in pyproject.text or "project" in pyproject.data:
+        return None
+    from pkm.project import parse_project
+
+    project = parse_project(pyproject.text, pyproject.path)
+    return project if project.virtual else None
+
+
+def _run_in_venv(root: Any, pyproject: Any, argv: List[str], args: argparse.Namespace, ctx: Context) -> int:
+    """`argv` in the workspace's synced `.venv` (its bin first on PATH), with the root's variables."""
+    from pkm.cli._project_env import command_environ, run_process, synced_venv
+
+    if args.with_:
+        raise UsageError("--with does not apply at a virtual workspace root: the command runs in its .venv",
+                         hint="add the requirement to a group of the root (`pkm add --group dev REQ`) or to a member")
+    venv = synced_venv(root, ctx)
+    return run_process(argv, command_environ(pyproject, venv))
 
 
 def _tasks(pyproject: Any) -> dict:

@@ -97,7 +97,7 @@ def _groups(project: Any, args: argparse.Namespace) -> List[str]:
     for group in args.group:
         name = canonicalize_name(group)
         if name not in {canonicalize_name(g) for g in project.groups}:
-            raise UsageError(f"{project.name} has no dependency group `{group}`",
+            raise UsageError(f"{project.label} has no dependency group `{group}`",
                              hint=f"its groups: {', '.join(sorted(project.groups)) or 'none'} ([dependency-groups])")
         chosen.append(group)
     return sorted(set(chosen))
@@ -111,7 +111,7 @@ def _extras(project: Any, args: argparse.Namespace) -> List[str]:
     extras = [canonicalize_name(e) for e in args.extra]
     unknown = sorted(set(extras) - set(project.optional))
     if unknown:
-        raise UsageError(f"{project.name} has no extra `{unknown[0]}`",
+        raise UsageError(f"{project.label} has no extra `{unknown[0]}`",
                          hint=f"its extras: {', '.join(sorted(project.optional)) or 'none'}")
     return extras
 

@@ -173,7 +173,8 @@ def remove_items(text: str, table: str, key: str, matches: Callable[[str], bool]
         start, end = match.start(), match.end()
         line_start = body.rfind("\n", 0, match.start(2)) + 1
         line_end = body.find("\n", end)
-        if body[line_start:match.start(2)].strip() == "" and (line_end < 0 or body[end:line_end].strip() == ""):
+        rest = body[end:line_end] if line_end >= 0 else body[end:]  # the array may sit on one line
+        if body[line_start:match.start(2)].strip() == "" and rest.strip() == "":
             start, end = line_start, (line_end + 1 if line_end >= 0 else len(body))
         pieces.append(body[position:start])
         position = end

@@ -3,6 +3,8 @@
     project = load_project(find_project(Path.cwd()))
     project.dependencies, project.optional["fast"], project.groups["dev"]   # Requirement lists
 
+A workspace root without [project] (a virtual root, as uv allows) reads as a Project
+with `virtual=True`: no name, no dependencies, only its dependency groups.
 Malformed files and entries are InputFileError (exit 2) with the file and line.
 Dependency groups follow PEP 735 through `packaging.dependency_groups`
 (`{include-group = "..."}` expanded, cycles refused).
@@ -35,6 +37,15 @@ class Project(NamedTuple):
     members: tuple = ()  # a workspace's member projects (see `pkm.project.in_workspace`); () otherwise
     envs: Dict[str, Dict[str, Any]] = {}  # [tool.pkm.envs]: name -> {"python", "groups", "extras"}
     env_name: str = ""  # set by `with_env`: the named environment this project value stands for
+    # A virtual workspace root: [tool.pkm.workspace] without [project]. It is no package: its `name`
+    # is "" (never locked, built or installed), it has no dependencies or extras, only
+    # [dependency-groups]; `in_workspace` gives it its members.
+    virtual: bool = False
+
+    @property
+    def label(self) -> str:
+        """How messages name the project: its name, or `workspace DIR` for a virtual root."""
+        return f"workspace {self.root.name}" if self.virtual else self.name
 
     @property
     def venv(self) -> Path:
@@ -54,7 +65,7 @@ class Project(NamedTuple):
         from pkm.errors import UsageError
 
         if name not in self.envs:
-            raise UsageError(f"{self.name} has no environment `{name}`",
+            raise UsageError(f"{self.label} has no environment `{name}`",
                              hint=f"its environments: {', '.join(sorted(self.envs)) or 'none'} ([tool.pkm.envs.NAME])")
         env = self.envs[name]
         return self._replace(env_name=name, default_groups=list(env.get("groups", self.default_groups)))
@@ -120,11 +131,17 @@ def load_project(path: Path) -> Project:
 
 
 def parse_project(text: str, path: Path) -> Project:
-    """Check the pyproject `text` (of the file at `path`, written or about to be)."""
+    """Check the pyproject `text` (of the file at `path`, written or about to be). Without a
+    [project] table but with [tool.pkm.workspace] it is a virtual workspace root (`virtual`)."""
     from packaging.utils import canonicalize_name
 
     data = parse_toml(text, path)
     project = data.get("project")
+    tool = data.get("tool", {}).get("pkm", {}) if isinstance(data.get("tool"), dict) else {}
+    if project is None and isinstance(tool, dict) and isinstance(tool.get("workspace"), dict):
+        return Project(root=path.parent, path=path, name="", requires_python=None, dependencies=[], optional={},
+                       groups=_groups(data, path, text), default_groups=_default_groups(tool, path, text), text=text,
+                       envs=_envs(tool, path, text), virtual=True)
     if not isinstance(project, dict) or not isinstance(project.get("name"), str):
         raise InputFileError("no [project] table with a name", path=str(path), line=key_line(text, "project"),
                              hint='add [project] with name = "..." (PEP 621), e.g. with `pkm new NAME`')
@@ -135,19 +152,22 @@ def parse_project(text: str, path: Path) -> Project:
                              hint='write [project.optional-dependencies] fast = ["uvloop"]')
     optional = {canonicalize_name(extra): requirement_list(values, path, text, extra, "project.optional-dependencies")
                 for extra, values in optional_raw.items()}
-    tool = data.get("tool", {}).get("pkm", {}) if isinstance(data.get("tool"), dict) else {}
-    defaults = tool.get("default-groups", ["dev"]) if isinstance(tool, dict) else ["dev"]
-    if not isinstance(defaults, list) or not all(isinstance(g, str) for g in defaults):
-        raise InputFileError("[tool.pkm] default-groups must be a list of group names", path=str(path),
-                             line=key_line(text, "default-groups", "tool.pkm"), hint='write default-groups = ["dev"]')
     requires_python = project.get("requires-python")
     return Project(
         root=path.parent, path=path, name=project["name"],
         requires_python=str(requires_python) if requires_python is not None else None,
         dependencies=requirement_list(project.get("dependencies", []), path, text, "dependencies", "project"),
-        optional=optional, groups=_groups(data, path, text), default_groups=list(defaults), text=text,
+        optional=optional, groups=_groups(data, path, text), default_groups=_default_groups(tool, path, text), text=text,
         buildable=isinstance(data.get("build-system"), dict), envs=_envs(tool, path, text),
     )
+
+
+def _default_groups(tool: Any, path: Path, text: str) -> List[str]:
+    defaults = tool.get("default-groups", ["dev"]) if isinstance(tool, dict) else ["dev"]
+    if not isinstance(defaults, list) or not all(isinstance(g, str) for g in defaults):
+        raise InputFileError("[tool.pkm] default-groups must be a list of group names", path=str(path),
+                             line=key_line(text, "default-groups", "tool.pkm"), hint='write default-groups = ["dev"]')
+    return list(defaults)
 
 
 def _envs(tool: Any, path: Path, text: str) -> Dict[str, Dict[str, Any]]:

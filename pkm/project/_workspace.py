@@ -9,6 +9,9 @@ every member's requirements (a requirement on another member is satisfied by tha
 member's source, never by an index, and its version must fit), the workspace root's
 lock and venv, and the members (installed editable by sync). A project outside any
 workspace comes back unchanged.
+
+The root may be virtual (no [project], see `Project.virtual`): it is then no member,
+contributes only its [dependency-groups], and must have at least one member.
 """
 
 from __future__ import annotations
@@ -78,10 +81,15 @@ def in_workspace(project: Project) -> Project:
     """`project` as its workspace sees it (see the module docstring); unchanged outside one."""
     from packaging.utils import canonicalize_name
 
-    root_path = _root_of(project)
+    if project.members:  # already the workspace's view: merging again would repeat requires-python
+        return project
+    root_path = project.path.resolve() if project.virtual else _root_of(project)
     if root_path is None:
         return project
     members = workspace_members(root_path) or {}
+    root = project if root_path == project.path.resolve() else load_project(root_path)
+    if root.virtual and not members:
+        raise _no_members(root)
     for name, member in list(members.items()):  # the caller's copy wins (e.g. an edit not yet written)
         if member.path.resolve() == project.path.resolve():
             members[name] = project
@@ -97,7 +105,7 @@ def in_workspace(project: Project) -> Project:
             version = _version(members[name])
             if version is not None and requirement.specifier and not requirement.specifier.contains(
                     version, prereleases=True):
-                raise PkmError(f"{where.name} requires {requirement}, but the workspace's {name} is {version}",
+                raise PkmError(f"{where.label} requires {requirement}, but the workspace's {name} is {version}",
                                hint=f"change the requirement in {where.path}, or the version of {name}")
         return kept
 
@@ -105,7 +113,7 @@ def in_workspace(project: Project) -> Project:
     optional: Dict[str, List[Any]] = {}
     groups: Dict[str, List[Any]] = {}
     pythons = []
-    for member in members.values():
+    for member in list(members.values()) + ([root] if root.virtual else []):  # a virtual root: its groups
         dependencies += outside(member.dependencies, member)
         for extra, reqs in member.optional.items():
             optional.setdefault(extra, []).extend(outside(reqs, member))
@@ -113,12 +121,20 @@ def in_workspace(project: Project) -> Project:
             groups.setdefault(group, []).extend(outside(reqs, member))
         if member.requires_python:
             pythons.append(member.requires_python)
-    root = project if root_path == project.path.resolve() else load_project(root_path)
     return root._replace(
         dependencies=_unique(dependencies), optional={k: _unique(v) for k, v in optional.items()},
         groups={k: _unique(v) for k, v in groups.items()}, requires_python=",".join(sorted(set(pythons))) or None,
         members=tuple(sorted(members.values(), key=lambda m: m.name)),
     )
+
+
+def _no_members(root: Project) -> PkmError:
+    data = ((parse_toml(root.text, root.path).get("tool") or {}).get("pkm") or {}).get("workspace") or {}
+    globs = ", ".join(f'"{g}"' for g in data.get("members", []))
+    return InputFileError(f"the workspace root {root.path} has no [project] and its members match no project",
+                          path=str(root.path), line=key_line(root.text, "members", "tool.pkm.workspace"),
+                          why=f"members = [{globs}]: no directory with a pyproject.toml (after exclude)",
+                          hint='fix the globs (relative to the root, e.g. "packages/*"), or add a [project] table')
 
 
 def _unique(requirements: List[Any]) -> List[Any]:

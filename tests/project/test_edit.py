@@ -106,3 +106,9 @@ def test_the_root_table_as_in_a_script_block():
     out = add_item('requires-python = ">=3.9"\n\n[tool.pkm]\nx = 1\n', "", "dependencies", "httpx")
     assert tomllib.loads(out) == {"requires-python": ">=3.9", "dependencies": ["httpx"], "tool": {"pkm": {"x": 1}}}
     assert add_item("", "", "dependencies", "a") == 'dependencies = ["a"]\n'
+
+
+def test_removing_the_first_item_of_a_one_line_array_keeps_the_rest():
+    text = '[project]\nname = "x"\ndependencies = ["testtool", "fmt>=1.2"]  # kept\n'
+    assert remove_items(text, "project", "dependencies", lambda item: item == "testtool") == (
+        '[project]\nname = "x"\ndependencies = ["fmt>=1.2"]  # kept\n', ["testtool"])
