@@ -4,7 +4,8 @@
     found.key                                # names runtime-v1/<key>.json in the store
 
 The context is the script's PEP 723 `# /// script` block, else the nearest
-`pyproject.toml` upward (with its `pylock.toml`), else nothing. The key hashes
+`pyproject.toml` upward (with its `pylock.toml`, or a workspace member's: the
+workspace root's), else nothing. The key hashes
 the raw text of what defines the context (never its parsed meaning: parsing is
 the cold path's job), the interpreter's identity and the index settings, so two
 scripts share a manifest only when they would resolve alike.
@@ -147,6 +148,32 @@ def context_key(*parts):
     return digest.hexdigest()
 
 
+def _read_project(directory):
+    """The bytes of `directory`'s pyproject.toml and, when there is one, its pylock.toml."""
+    with open(os.path.join(directory, "pyproject.toml"), "rb") as f:
+        text = f.read()
+    lock = os.path.join(directory, "pylock.toml")
+    if os.path.isfile(lock):
+        with open(lock, "rb") as f:
+            text += b"\0" + f.read()
+    return text
+
+
+def _workspace_text(directory):
+    """For a project without a lock of its own: the pyproject and lock of the nearest workspace
+    root above it (one that declares `[tool.pkm.workspace]`), which then define its context too;
+    b"" when there is none. Cost: one stat per directory up to the root (a read per pyproject)."""
+    parent = os.path.dirname(directory)
+    while parent != directory:
+        directory, parent = parent, os.path.dirname(parent)
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            text = _read_project(directory)
+            if b"tool.pkm.workspace" in text:
+                return b"\0workspace\0" + candidate.encode() + b"\0" + text
+    return b""
+
+
 def find_context(script=None, source=None, cwd=None, extra=()):
     """The context of `script` (a path; its `source` text if already read), or of `cwd` for
     `-m`/`-c` runs (script None). `extra` (e.g. `--with` requirements) joins the key.
@@ -168,12 +195,9 @@ def find_context(script=None, source=None, cwd=None, extra=()):
     while True:
         candidate = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(candidate):
-            with open(candidate, "rb") as f:
-                text = f.read()
-            lock = os.path.join(directory, "pylock.toml")
-            if os.path.isfile(lock):
-                with open(lock, "rb") as f:
-                    text += b"\0" + f.read()
+            text = _read_project(directory)
+            if not os.path.isfile(os.path.join(directory, "pylock.toml")):
+                text += _workspace_text(directory)
             return Context("project", candidate, text, context_key("project", candidate, text, *extra))
         parent = os.path.dirname(directory)
         if parent == directory:

@@ -93,9 +93,15 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
         _check_python(project.get("requires-python"), path, line("requires-python"))
         _tool_settings(data.get("tool", {}), path, spec)
         root = Path(path).parent
-        spec.paths = [str(root / "src") if (root / "src").is_dir() else str(root)]
+        spec.paths = [_importable(root)]
         lock = root / "pylock.toml"
         spec.lock = lock if lock.is_file() else None
+        workspace = _workspace(Path(path), text)
+        if workspace is not None:  # a member (or a virtual root): the workspace's view, as `pkm sync` has it
+            spec.requirements = list(workspace.dependencies)
+            spec.paths = [_importable(member.root) for member in workspace.members]
+            lock = workspace.root / "pylock.toml"
+            spec.lock = lock if lock.is_file() else None
         spec.extensions = _extensions(Path(path))
         spec.declare = f"declare it: pkm add {{dist}} (in {path.rsplit('/', 1)[0]})"
     else:
@@ -103,6 +109,31 @@ def read_spec(context: Dict[str, Any], extra: List[str]) -> Spec:
                         else "declare it in a `# /// script` block: dependencies = [\"{dist}\"]")
     spec.requirements += requirement_list(list(extra), "--with", "", "--with", None)
     return spec
+
+
+def _importable(root: Path) -> str:
+    """The directory a project's own package is imported from: `src/` when it has one."""
+    return str(root / "src") if (root / "src").is_dir() else str(root)
+
+
+def _workspace(pyproject: Path, text: str) -> Any:
+    """The workspace view (`pkm.project.in_workspace`) of the project at `pyproject` when it is a
+    member of a workspace or a virtual root; None for a project on its own. Cost: nothing unless a
+    pyproject.toml above (or this one) declares a workspace."""
+    from pkm.project import in_workspace, parse_project
+
+    if "workspace" not in text and not any("workspace" in _text_or_empty(d / "pyproject.toml")
+                                           for d in pyproject.resolve().parent.parents):
+        return None
+    view = in_workspace(parse_project(text, pyproject))
+    return view if view.members else None
+
+
+def _text_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return ""
 
 
 def _extensions(pyproject: Path) -> Dict[str, Any]:

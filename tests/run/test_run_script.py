@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
+
+import pytest
 
 
 def test_a_script_runs_with_its_dependencies_then_warm_without_the_index(run, publish, index_server):
@@ -73,6 +76,35 @@ def test_a_project_context_with_its_own_package(run, publish):
     run.script("proj/scripts/go.py", "import lib, myproj\nprint(lib.x, myproj.name)\n")
     done = run("scripts/go.py", cwd=run.work / "proj")
     assert (done.returncode, done.stdout) == (0, "lib myproj\n"), done.stderr
+
+
+def _member(root, name, deps):
+    (root / "packages" / name / name).mkdir(parents=True)
+    (root / "packages" / name / name / "__init__.py").write_text(f"name = {name!r}\n")
+    (root / "packages" / name / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "0.1"\ndependencies = {deps!r}\n'.replace("'", '"'))
+
+
+@pytest.mark.parametrize("virtual", [False, True])
+def test_a_workspace_member_runs_with_the_other_members_and_their_dependencies(run, publish, virtual):
+    publish("lib", "1.0", files={"lib.py": "x = 'lib'\n"})
+    publish("lib", "2.0", files={"lib.py": "x = 'lib 2'\n"})
+    root = run.work / "ws"
+    _member(root, "core", ["lib"])
+    _member(root, "app", ["core"])  # a member: met by its source, never looked up on the index
+    head = "" if virtual else '[project]\nname = "ws"\nversion = "0.1"\n'
+    (root / "pyproject.toml").write_text(head + '[tool.pkm.workspace]\nmembers = ["packages/*"]\n')
+    run.script("ws/packages/app/go.py", "import app, core, lib\nprint(app.name, core.name, lib.x)\n")
+    done = run("go.py", cwd=root / "packages" / "app")
+    assert (done.returncode, done.stdout) == (0, "app core lib 2\n"), done.stderr
+    # Another member changes and the workspace is re-locked: the root's lock is part of the member's context.
+    core_toml = root / "packages" / "core" / "pyproject.toml"
+    core_toml.write_text(core_toml.read_text().replace('["lib"]', '["lib<2"]'))
+    locked = subprocess.run([sys.executable, "-m", "pkm", "lock"], cwd=str(root), env=run.env,
+                            capture_output=True, text=True, timeout=120)
+    assert locked.returncode == 0, locked.stderr
+    done = run("go.py", cwd=root / "packages" / "app")
+    assert (done.returncode, done.stdout) == (0, "app core lib\n"), done.stderr
 
 
 def test_child_processes_inherit_the_context(run, publish):
