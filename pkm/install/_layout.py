@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
 
+from pkm.env.scripts import EntryPoint, parse_script_entry_points
 from pkm.errors import PkmError
 from pkm.store import is_signature, parse_dist_info
 
 from .sources import Member, header_fields
-from ._scripts import EntryPoint, parse_script_entry_points
 
 if TYPE_CHECKING:
     from packaging.direct_url import DirectUrl

@@ -7,11 +7,11 @@ import hashlib
 import os
 from typing import Iterable, Mapping, NamedTuple, Optional, Protocol
 
+from pkm.env.scripts import launcher, rewrite_shebang
 from pkm.errors import PkmError
 from pkm.store import RecordRow, encode_digest, render_record
 
 from ._layout import Item
-from ._scripts import launcher, rewrite_shebang
 
 __all__ = ["WheelDestination", "SchemeDestination", "Written", "LINK_MODES"]
 

@@ -14,7 +14,8 @@ from support.dists import make_sdist
 # A stdlib-only backend. It writes a valid wheel whose `<pkg>/settings.json` holds the config
 # settings it got, and an sdist of the tree. Env: TOY_FAIL=1 makes build_wheel print 30 numbered
 # lines and raise; TOY_COUNT=path appends one line per build_wheel call (to count real builds);
-# TOY_IMPORT=module imports it and records its __file__ in `<pkg>/imported.txt`.
+# TOY_IMPORT=module imports it and records its __file__ in `<pkg>/imported.txt`; TOY_RUN=a,b runs
+# those commands (from PATH) and records their output in `<pkg>/ran.txt`.
 BACKEND = '''
 import base64, hashlib, io, json, os, sys, tarfile, zipfile
 
@@ -38,6 +39,11 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     imported = ""
     if os.environ.get("TOY_IMPORT", _dist()) != _dist():  # a build requirement must be importable here
         imported = __import__(os.environ["TOY_IMPORT"]).__file__
+    ran = ""
+    if os.environ.get("TOY_RUN"):  # commands a build requirement provides must be on PATH here
+        import subprocess
+        for command in os.environ["TOY_RUN"].split(","):
+            ran += subprocess.run([command], capture_output=True, text=True, check=True).stdout
     if os.environ.get("TOY_FAIL"):
         for i in range(1, 31):
             print("toy output line %d" % i)
@@ -48,6 +54,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         _dist() + "/__init__.py": b"",
         _dist() + "/settings.json": json.dumps(config_settings or {{}}, sort_keys=True).encode(),
         _dist() + "/imported.txt": imported.encode(),
+        _dist() + "/ran.txt": ran.encode(),
         dist + ".dist-info/METADATA": ("Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (NAME, VERSION)).encode(),
         dist + ".dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: toy\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
     }}

@@ -116,6 +116,20 @@ def test_build_requirements_are_importable_from_the_store_and_the_env_is_reused(
     assert any(root.kind == "build-env" and Path(root.path) == envs[0] for root in store.roots())
 
 
+def test_commands_of_build_requirements_are_on_the_builds_path(store, python_interpreter, dists, toy_project,
+                                                                tmp_path, monkeypatch):
+    # cmake, ninja, cython: backends run them as commands. A console script, a `#!python`
+    # script and a binary-like one from `.data/scripts` must all be there, as in an installed env.
+    tooling = dists.wheel("tooling", "1.0", files={"tooling/__init__.py": "def main():\n    print('console script ran')\n"},
+                          entry_points={"console_scripts": {"tool-cli": "tooling:main"}},
+                          data={"scripts": {"tool-py": "#!python\nimport sys\nprint('python script ran', sys.prefix != sys.base_prefix)\n",
+                                            "tool-sh": "#!/bin/sh\necho shell script ran\n"}})
+    frontend = Frontend(store, python_interpreter, WheelsProvisioner(store, {"tooling": tooling}))
+    monkeypatch.setenv("TOY_RUN", "tool-cli,tool-py,tool-sh")
+    wheel = frontend.build(toy_project("alpha", requires=["tooling"]), "wheel", tmp_path / "dist")
+    assert _members(wheel)["alpha/ran.txt"].decode() == "console script ran\npython script ran True\nshell script ran\n"
+
+
 def test_get_requires_for_build_wheel_extends_the_environment(frontend, toy_project, tmp_path, monkeypatch):
     monkeypatch.setenv("TOY_IMPORT", "helper")
     wheel = frontend.build(toy_project("alpha", extra_requires=["helper>=1"]), "wheel", tmp_path / "dist")
