@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from pkm._used import mark_used
+
 __all__ = ["BUCKET", "cache_entry", "cached_wheel", "publish", "config_key"]
 
 BUCKET = "builds-v1"
@@ -46,16 +48,8 @@ def cached_wheel(entry: Path) -> Optional[Path]:
         return None
     if record.get("format") != _FORMAT or not wheel.is_file():
         return None
-    _renew(entry)
+    mark_used(entry)
     return wheel
-
-
-def _renew(entry: Path) -> None:
-    """Mark a hit as a use: `pkm store gc` prunes entries whose mtime is older than its max age."""
-    try:
-        os.utime(entry)
-    except OSError:  # another user's cache: the renewal is only a courtesy
-        pass
 
 
 def publish(entry: Path, staging: Path, wheel_name: str, inputs: Mapping[str, Any]) -> Path:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Protocol, Sequence, Tuple
 
+from pkm._used import mark_used
 from pkm.errors import PkmError
 
 __all__ = ["BuildEnv", "BuildEnvs", "Provisioner", "ENV_BUCKET", "pth_lines"]
@@ -146,10 +147,7 @@ class BuildEnvs:
                 return False
             if self._held.setdefault(key, lock) is not lock:  # another thread held it first
                 lock.release()
-        try:
-            os.utime(final)  # a use: gc prunes envs unused for its max age
-        except OSError:
-            pass
+        mark_used(final)  # gc prunes envs unused for its max age
         return True
 
     def _make(self, final: Path, key: str, interpreter: Any, trees: Sequence[Path]) -> None:

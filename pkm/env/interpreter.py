@@ -8,6 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple, Sequence, Tuple
 
+from pkm._used import mark_used
 from pkm.errors import NotFoundError, PkmError
 
 __all__ = ["PROBE_FORMAT", "Interpreter", "Runner", "probe", "subprocess_runner"]
@@ -208,10 +209,7 @@ def _read_cache(path: Path, key: Mapping[str, Any]) -> Interpreter | None:
         found = Interpreter.from_probe(entry["probe"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, PkmError):
         return None  # missing, stale or corrupt: probe again and overwrite
-    try:
-        os.utime(path)  # a use: `pkm store gc` prunes probes unused for its max age
-    except OSError:
-        pass
+    mark_used(path)  # `pkm store gc` prunes probes unused for its max age
     return found
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional
 from urllib.parse import urlsplit, urlunsplit
 
+from pkm._used import mark_used
+
 from ._redact import redact
 from ._response import Headers, Response
 
@@ -109,7 +111,7 @@ class HttpCache:
                                meta.get("redirected_to"))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        _renew(self.path(key))  # a use (freshness comes from `stored_at`, not the mtime)
+        mark_used(self.path(key))  # freshness comes from `stored_at`, not the mtime
         return entry
 
     def store(self, url: str, accept: str, response: Response, *, now: Optional[float] = None) -> Optional[CacheEntry]:
@@ -188,10 +190,3 @@ def _without_userinfo(url: str) -> str:
     netloc = parts.netloc.rpartition("@")[2]
     return redact(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
 
-
-def _renew(path: Path) -> None:
-    """Mark an entry used: `pkm store gc` prunes cache files unused for its max age."""
-    try:
-        os.utime(path)
-    except OSError:  # another user's cache: the renewal is only a courtesy
-        pass

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 from packaging.metadata import Metadata
 from packaging.utils import InvalidName, canonicalize_name
 
+from pkm._used import mark_used
 from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 
 from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
@@ -150,7 +151,7 @@ class SimpleIndex:
         try:
             stored, fields, artifacts = marshal.loads(path.read_bytes())
             if stored == content:
-                _renew(path)  # a use: `pkm store gc` prunes pages unused for its max age
+                mark_used(path)
                 return ProjectPage(fields[0], tuple(page_artifact(*a, name_and_version(a[0])) for a in artifacts),
                                    *fields[1:])
         except (OSError, ValueError, EOFError, TypeError, IndexError):
@@ -206,7 +207,7 @@ class SimpleIndex:
         if cached is not None:
             try:
                 raw = cached.read_bytes()
-                _renew(cached)  # a use: `pkm store gc` prunes metadata unused for its max age
+                mark_used(cached)
             except OSError:  # not cached yet (or unreadable: fetched again and replaced)
                 pass
         if raw is None:
@@ -357,13 +358,6 @@ def _parse_metadata(artifact: Artifact, raw: bytes) -> Metadata:
                        why=f"expected {artifact.name} {artifact.version} from the file name",
                        hint="the index serves inconsistent files; report it to its maintainers")
     return metadata
-
-
-def _renew(path: Path) -> None:
-    try:
-        os.utime(path)
-    except OSError:  # another user's cache: the renewal is only a courtesy
-        pass
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
+from pkm._used import mark_used
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
 from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree
 from pkm.store._bytecode import compile_here, compile_with
@@ -145,7 +146,7 @@ class Store:
             if got != sha256.lower():
                 self._evict_blob(path, f"its content hashes to {got}")
                 return None
-        _touch(path)
+        mark_used(path)
         return path
 
     def add_blob(self, source: Source, sha256: str, *, move: bool = False) -> Path:
@@ -244,7 +245,7 @@ class Store:
         digest = check_sha256(sha256)
         found = self.tree_info(digest)
         if found is not None:
-            _touch(found.path / MARKER)  # tells gc's grace period that it is in use
+            mark_used(found.path / MARKER)  # tells gc's grace period that it is in use
             return found.path
         self.ensure()
         name = filename or Path(wheel).name
@@ -379,13 +380,6 @@ def _make_read_only(root: Path, executables: set[str]) -> list:
             os.chmod(path, mode)
         files.append((rel, st.st_size, mode == 0o555))
     return files
-
-
-def _touch(path: Path) -> None:
-    try:
-        os.utime(path)
-    except OSError:  # another user's store entry: the grace period is only a courtesy
-        pass
 
 
 def _unlink(path: Path) -> None:
