@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
 
+from pkm.env.dists import header_fields
 from pkm.env.scripts import EntryPoint, parse_script_entry_points
 from pkm.errors import PkmError
 from pkm.store import is_signature, parse_dist_info
 
-from .sources import Member, header_fields
+from .sources import Member
 
 if TYPE_CHECKING:
     from packaging.direct_url import DirectUrl

@@ -17,6 +17,7 @@ from typing import BinaryIO, Collection, NamedTuple, Protocol
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from pkm.env.dists import header_fields
 from pkm.errors import HashMismatchError, PkmError
 from pkm.store import (FILE_LIST, MARKER, ArchiveLimits, algorithm_of, check_members, check_mode, check_name, check_record,
                        find_dist_info, hash_path, hash_stream, is_bytecode, parse_dist_info, parse_record,
@@ -54,27 +55,6 @@ class WheelSource(Protocol):
     def local_path(self, member: Member) -> str | None:
         """The file on disk that can be linked instead of copied (None for a zip)."""
     def read_dist_info(self, filename: str) -> bytes | None: ...
-
-
-def header_fields(data: bytes) -> dict:
-    """The header fields of a METADATA or WHEEL file (RFC 822 style: up to the first blank line,
-    continuation lines folded): lower-cased name -> its first value. Cost: one pass over the
-    header lines (no `email` package: importing it costs more than an install's other imports)."""
-    fields: dict = {}
-    last = None  # the field a continuation line belongs to (None: one to ignore)
-    for line in data.decode("utf-8", "replace").splitlines():
-        if not line.strip():
-            break
-        if line[0] in " \t":
-            if last is not None:
-                fields[last] += " " + line.strip()
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        last = key if sep and key not in fields else None
-        if last is not None:
-            fields[key] = value.strip()
-    return fields
 
 
 def _check_metadata(label: str, source: "WheelSource", dist_info: str) -> None:

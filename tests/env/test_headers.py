@@ -1,8 +1,8 @@
-"""Reading METADATA and WHEEL header fields without the email package."""
+"""Reading METADATA, PKG-INFO and WHEEL header fields without the email package."""
 
 from __future__ import annotations
 
-from pkm.install.sources import header_fields
+from pkm.env.dists import header_fields
 
 
 def test_fields_are_read_up_to_the_body_first_value_wins_and_folded_lines_join():
