@@ -17,3 +17,20 @@ def test_field_names_are_case_insensitive_and_odd_lines_are_skipped():
         "wheel-version": "1.0", "root-is-purelib": "true"}
     assert header_fields(b"") == {} and header_fields(b"\nName: after a blank line\n") == {}
     assert header_fields("Name: caf\u00e9\n".encode() + b"Summary: \xff\n")["name"] == "caf\u00e9"
+
+
+def test_installed_reads_dist_info_and_egg_info_headers(tmp_path):
+    from pkm.env import installed
+
+    site = tmp_path / "site-packages"
+    for folder, filename, text in [
+        ("Foo_Bar-1.0.dist-info", "METADATA", "Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.0\n\nName: body\n"),
+        ("legacy-0.3-py3.11.egg-info", "PKG-INFO", "Metadata-Version: 1.0\nName: legacy\nVersion: 0.3\n"),
+        ("broken-1.0.dist-info", "METADATA", "Metadata-Version: 2.1\nName: broken\n"),  # no version: skipped
+        ("foo_bar-2.0.dist-info", "METADATA", "Name: foo-bar\nVersion: 2.0\n"),  # a second foo-bar: the first wins
+    ]:
+        (site / folder).mkdir(parents=True)
+        (site / folder / filename).write_text(text)
+    (site / "empty-1.0.dist-info").mkdir()  # no METADATA at all: skipped
+    assert [(d.name, d.version) for d in installed(site)] == [("Foo_Bar", "1.0"), ("legacy", "0.3")]
+    assert installed(tmp_path / "missing") == []
