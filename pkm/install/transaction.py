@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 from pkm.errors import NotFoundError, PkmError
 from pkm.store import FileLock, parse_dist_info
 
-from ._core import Writers, default_jobs, layout_targets, missing_dirs, start_layout
+from ._core import Writers, default_jobs, layout_targets, missing_dirs, parent_of, start_layout
 from ._journal import JOURNAL_DIR, Journal
 from ._layout import plan_layout
 from .destinations import SchemeDestination, _inside
@@ -338,7 +338,7 @@ def _start_install(journal: Journal, layout, targets: list, source, destination,
     created = [journal.rel(t) for t in targets]
     # Only a target in a directory that existed before can be in the way (one lstat each).
     moved = [(rel, journal.new_backup()) for rel, t in zip(created, targets)
-             if os.path.dirname(t) not in fresh and os.path.lexists(t)]
+             if parent_of(t) not in fresh and os.path.lexists(t)]
     journal.add_step({"op": "install", "name": layout.name, "created": created, "moved": moved,
                       "dirs": sorted(journal.rel(d) for d in new_dirs)})
     for rel, backup in moved:
