@@ -139,3 +139,10 @@ def python_interpreter(tmp_path_factory):
     from pkm.env import probe
 
     return probe(sys.executable, cache_dir=tmp_path_factory.mktemp("interpreters"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    from pkm.store import Store
+
+    return Store(tmp_path / "home")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import gc as collector
-import hashlib
 import os
 import time
 from pathlib import Path
 
 import pytest
-from packaging.utils import canonicalize_name
 
 from pkm.build import BuildFailed, Frontend
-from pkm.store import Store
+from support.provisioning import WheelsProvisioner, sha256_of
 
 DAY = 86400.0
 
@@ -22,34 +20,10 @@ def _age(path: Path, days: float = 40.0) -> None:
     os.utime(path, (then, then))
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class Wheels:
-    """A Provisioner over local wheels by project name (no resolver, no network)."""
-
-    def __init__(self, store, wheels):
-        self.store, self.wheels = store, {canonicalize_name(k): v for k, v in wheels.items()}
-
-    def provision(self, requirements, interpreter, chain):
-        trees = []
-        for requirement in requirements:
-            wheel = self.wheels[canonicalize_name(requirement.name)]
-            self.store.add_blob(wheel, _sha(wheel))
-            trees.append(self.store.add_tree(wheel, _sha(wheel)))
-        return trees
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "home")
-
-
 @pytest.fixture
 def make_frontend(store, python_interpreter, dists):
     helper = dists.wheel("helper", "1.0", files={"helper/__init__.py": "VALUE = 42\n"})
-    return lambda: Frontend(store, python_interpreter, Wheels(store, {"helper": helper}), in_process=False)
+    return lambda: Frontend(store, python_interpreter, WheelsProvisioner(store, {"helper": helper}), in_process=False)
 
 
 def _cache_names(report, bucket):
@@ -59,15 +33,15 @@ def _cache_names(report, bucket):
 def test_a_build_cache_hit_renews_the_entry_so_gc_keeps_it(make_frontend, store, toy_sdist):
     frontend = make_frontend()
     used, unused = toy_sdist("alpha"), toy_sdist("beta")
-    wheel = frontend.wheel_from_sdist(used, _sha(used))
-    other = frontend.wheel_from_sdist(unused, _sha(unused))
+    wheel = frontend.wheel_from_sdist(used, sha256_of(used))
+    other = frontend.wheel_from_sdist(unused, sha256_of(unused))
     for built in (wheel, other):
         _age(built.parent)
-    assert frontend.wheel_from_sdist(used, _sha(used)) == wheel  # a hit, 40 days after the build
+    assert frontend.wheel_from_sdist(used, sha256_of(used)) == wheel  # a hit, 40 days after the build
     report = store.gc(max_age=30 * DAY)
     assert _cache_names(report, "builds-v1") == [other.parent.relative_to(store.root).as_posix()]
     assert wheel.is_file() and not other.exists()
-    assert frontend.wheel_from_sdist(unused, _sha(unused)).is_file()  # pruned: simply built again
+    assert frontend.wheel_from_sdist(unused, sha256_of(unused)).is_file()  # pruned: simply built again
 
 
 def test_a_build_env_in_use_is_kept_and_goes_with_its_root_once_unused(make_frontend, store, toy_project, tmp_path):

@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from pathlib import Path
 
 import pytest
-from packaging.utils import canonicalize_name
 
 from pkm.build import BuildCycleError, BuildFailed, Frontend
 from pkm.errors import HashMismatchError, InputFileError
-from pkm.store import Store
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class WheelsProvisioner:
-    """A Provisioner over local wheels by project name: no resolver, no network; records its calls."""
-
-    def __init__(self, store, wheels=None):
-        self.store = store
-        self.wheels = {canonicalize_name(k): v for k, v in (wheels or {}).items()}
-        self.calls = []
-
-    def provision(self, requirements, interpreter, chain):
-        self.calls.append(([str(r) for r in requirements], chain))
-        trees = []
-        for requirement in requirements:
-            wheel = self.wheels[canonicalize_name(requirement.name)]
-            digest = _sha(wheel)
-            self.store.add_blob(wheel, digest)
-            trees.append(self.store.add_tree(self.store.blob_path(digest), digest))
-        return trees
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "home")
+from support.provisioning import WheelsProvisioner, sha256_of
 
 
 @pytest.fixture
@@ -148,11 +118,11 @@ def test_wheels_built_from_an_sdist_are_cached(frontend, toy_sdist, tmp_path, mo
     counter = tmp_path / "count"
     monkeypatch.setenv("TOY_COUNT", str(counter))
     sdist = toy_sdist("alpha")
-    first = frontend.wheel_from_sdist(sdist, _sha(sdist))
-    second = frontend.wheel_from_sdist(sdist, _sha(sdist))
+    first = frontend.wheel_from_sdist(sdist, sha256_of(sdist))
+    second = frontend.wheel_from_sdist(sdist, sha256_of(sdist))
     assert first == second and first.is_file()
     assert counter.read_text() == "alpha\n"  # built once
-    other = frontend.wheel_from_sdist(sdist, _sha(sdist), {"opt": "1"})  # other settings: another entry
+    other = frontend.wheel_from_sdist(sdist, sha256_of(sdist), {"opt": "1"})  # other settings: another entry
     assert other != first and counter.read_text() == "alpha\nalpha\n"
     assert json.loads(_members(other)["alpha/settings.json"]) == {"opt": "1"}
 
