@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 
-
 from pkm.cli import main
 from pkm.store import Store
 from support.dists import make_wheel
