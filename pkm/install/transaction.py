@@ -232,7 +232,8 @@ def apply(
 
 
 def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -> list:
-    """Validate every step before anything is written: (step, (layout, targets) or None for Remove)."""
+    """Validate every step before anything is written: (step, (layout, targets, the targets relative
+    to the prefix as the journal records them)), or (step, None) for Remove."""
     prepared = []
     for step in plan:
         if isinstance(step, Remove):
@@ -247,6 +248,7 @@ def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -
                            hint="the file or store entry may be damaged; run `pkm store verify`") from exc
         targets = layout_targets(layout, destination)
         base = os.path.join(os.path.normpath(prefix), "")
+        relative = []
         for target in targets:
             # Targets have no `.`/`..` parts (the destination checks): a prefix match is enough.
             rest = target[len(base):] if target.startswith(base) else None
@@ -260,7 +262,8 @@ def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -
                     f"refusing to install {step.source.label}: it writes into pkm's journal ({target})",
                     hint="the wheel is damaged or malicious; do not install it",
                 )
-        prepared.append((step, (layout, targets)))
+            relative.append(rest.replace(os.sep, "/"))
+        prepared.append((step, (layout, targets, relative)))
     return prepared
 
 
@@ -295,11 +298,12 @@ def _run(prepared: list, env: Environment, prefix: Path, destination, keep: set,
                     drain()
                     applied.removed.append(_remove(journal, site, dist_info, prefix, on_file))
                 if planned is not None:
-                    layout, targets = planned
+                    layout, targets, relative = planned
                     if not claimed.isdisjoint(targets):
                         drain()
                     claimed.update(targets)
-                    pending.append(_start_install(journal, layout, targets, step.source, destination, writers, on_file))
+                    pending.append(_start_install(journal, layout, targets, relative, step.source, destination,
+                                                  writers, on_file))
             drain()
         journal.commit()
     except BaseException as exc:
@@ -331,11 +335,12 @@ def _remove(journal: Journal, site: Path, dist_info: Path, prefix: Path, on_file
     return name, version
 
 
-def _start_install(journal: Journal, layout, targets: list, source, destination, writers, on_file) -> Callable:
-    """Record the install step, move what is in its way to the backup, queue its writes."""
+def _start_install(journal: Journal, layout, targets: list, created: list, source, destination, writers,
+                   on_file) -> Callable:
+    """Record the install step (`created`: the targets as the journal names them), move what is
+    in its way to the backup, queue its writes."""
     new_dirs = missing_dirs(targets, stop=os.fspath(journal.prefix))
     fresh = set(new_dirs)
-    created = [journal.rel(t) for t in targets]
     # Only a target in a directory that existed before can be in the way (one lstat each).
     moved = [(rel, journal.new_backup()) for rel, t in zip(created, targets)
              if parent_of(t) not in fresh and os.path.lexists(t)]
