@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pkm.build import BuildCycleError, BuildFailed, Frontend
-from pkm.errors import HashMismatchError, InputFileError
+from pkm.errors import HashMismatchError, InputFileError, PkmError
 from support.provisioning import WheelsProvisioner, sha256_of
 
 
@@ -98,6 +98,17 @@ def test_commands_of_build_requirements_are_on_the_builds_path(store, python_int
     monkeypatch.setenv("TOY_RUN", "tool-cli,tool-py,tool-sh")
     wheel = frontend.build(toy_project("alpha", requires=["tooling"]), "wheel", tmp_path / "dist")
     assert _members(wheel)["alpha/ran.txt"].decode() == "console script ran\npython script ran True\nshell script ran\n"
+
+
+def test_a_build_requirement_with_a_malicious_script_name_is_refused(store, python_interpreter, dists, toy_project,
+                                                                      tmp_path):
+    evil = dists.wheel("evil", "1.0", files={"evil/__init__.py": "def main():\n    pass\n"},
+                       entry_points={"console_scripts": {"../../escape": "evil:main"}})
+    frontend = Frontend(store, python_interpreter, WheelsProvisioner(store, {"evil": evil}))
+    with pytest.raises(PkmError) as caught:
+        frontend.build(toy_project("alpha", requires=["evil"]), "wheel", tmp_path / "dist")
+    assert "../../escape" in caught.value.what + (caught.value.why or "")
+    assert not list(tmp_path.rglob("escape")) and not list(tmp_path.rglob("alpha-1.0-*.whl"))
 
 
 def test_get_requires_for_build_wheel_extends_the_environment(frontend, toy_project, tmp_path, monkeypatch):
