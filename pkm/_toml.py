@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
-from pathlib import Path
-from typing import Any
 
 from pkm.errors import InputFileError
 
+TYPE_CHECKING = False  # settings read TOML on every command: no typing or pathlib at run time
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = ["load_toml", "parse_toml", "read_text", "key_line"]
 
-_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+_AT_LINE = r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)"  # compiled only for an error
 
 
-def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
+def parse_toml(text: str, path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse TOML `text` read from `path`; a syntax error becomes InputFileError (exit 2)."""
     if sys.version_info >= (3, 11):  # imported here: most runs read no TOML at all
         import tomllib
@@ -24,7 +27,7 @@ def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        match = _AT_LINE.search(message)
+        match = re.search(_AT_LINE, message)
         line = None
         if match:
             message = message[: match.start()] + message[match.end():]
@@ -37,20 +40,20 @@ def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
         ) from None
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | os.PathLike[str]) -> str:
     """The UTF-8 text of a file the user gave us; unreadable or not UTF-8 is InputFileError (exit 2)."""
-    path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
     except UnicodeDecodeError as exc:
-        raise InputFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(path),
+        raise InputFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=os.fspath(path),
                              hint="save the file as UTF-8") from None
     except OSError as exc:
-        raise InputFileError(f"cannot read the file: {exc.strerror}", path=str(path),
+        raise InputFileError(f"cannot read the file: {exc.strerror}", path=os.fspath(path),
                              hint="check that it exists and that you may read it") from None
 
 
-def load_toml(path: str | Path) -> dict[str, Any]:
+def load_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and parse the TOML file at `path` (UTF-8)."""
     return parse_toml(read_text(path), path)
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing is not imported: a quick command's start pays for every module
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
@@ -87,15 +86,25 @@ def _unknown(name: str) -> UsageError:
     return UsageError(f"unknown command `{name}`", hint=hint)
 
 
+_GLOBAL_DEFAULTS = {"quiet": False, "verbose": 0, "format": "text"}
+
+
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, Any]:
-    top = _top_parser()
-    ns = top.parse_args(argv)
-    if ns.command is None:
-        top.print_help()
-        raise SystemExit(2)
-    if ns.command not in COMMANDS:
-        raise _unknown(ns.command)
-    module = importlib.import_module(COMMANDS[ns.command][0])
+    if argv and argv[0] in COMMANDS:
+        # The usual form, nothing before the command: the top-level parser would only hand
+        # the rest over, so it is not built (a quick command's start counts every parser).
+        ns = argparse.Namespace(command=argv[0], args=argv[1:], **_GLOBAL_DEFAULTS)
+    else:
+        top = _top_parser()
+        ns = top.parse_args(argv)
+        if ns.command is None:
+            top.print_help()
+            raise SystemExit(2)
+        if ns.command not in COMMANDS:
+            raise _unknown(ns.command)
+    name = COMMANDS[ns.command][0]
+    __import__(name)
+    module = sys.modules[name]
     args = command_parser(ns.command, module).parse_args(ns.args)
     for key in ("quiet", "verbose", "format"):  # global options may come before or after COMMAND
         if not hasattr(args, key):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-from typing import Any
-
 from pkm.ui import Console
+
+TYPE_CHECKING = False  # no typing/pathlib/argparse at run time: quick commands import this
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+    from typing import Any
 
 __all__ = ["Context"]
 

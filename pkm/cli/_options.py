@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+import os
+
+TYPE_CHECKING = False  # typing is not imported at run time: quick commands import this module
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["INDEX_OPTIONS", "add_global_options", "add_index_options", "add_install_options", "cli_settings"]
 
@@ -51,7 +54,7 @@ def cli_settings(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "extra_index_url", None):
         values["extra-index-url"] = tuple(args.extra_index_url)
     if getattr(args, "find_links", None):
-        values["find-links"] = tuple(v if "://" in v else str(Path(v).resolve()) for v in args.find_links)
+        values["find-links"] = tuple(v if "://" in v else os.path.realpath(v) for v in args.find_links)
     if getattr(args, "offline", None):
         values["offline"] = True
     return values

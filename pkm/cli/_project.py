@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from pathlib import Path
+import os
 from typing import Any, Dict, Iterable, List, Set, Tuple
 
 from pkm.cli._context import Context
@@ -30,7 +30,7 @@ def inputs_digest(project: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def project_target(project: Any, home: Path) -> Any:
+def project_target(project: Any, home: str) -> Any:
     """The resolver Target of the project's `.venv` when it exists, else of the interpreter running pkm;
     a requires-python the interpreter does not meet is a clear error."""
     from packaging.specifiers import SpecifierSet
@@ -40,11 +40,11 @@ def project_target(project: Any, home: Path) -> Any:
     if (project.venv / "pyvenv.cfg").is_file():
         from pkm.env import probe
 
-        target = Target.from_interpreter(probe(project.venv / "bin" / "python", cache_dir=home / "interpreters-v1"))
+        target = Target.from_interpreter(probe(project.venv / "bin" / "python", cache_dir=os.path.join(home, "interpreters-v1")))
     elif project.env_python:  # a named environment of [tool.pkm.envs], not created yet
         from pkm.env import find_interpreter
 
-        target = Target.from_interpreter(find_interpreter(project.env_python, cache_dir=home / "interpreters-v1"))
+        target = Target.from_interpreter(find_interpreter(project.env_python, cache_dir=os.path.join(home, "interpreters-v1")))
     else:
         target = Target.running()
     if project.requires_python and not SpecifierSet(project.requires_python).contains(target.python_version,

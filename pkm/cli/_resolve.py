@@ -9,6 +9,7 @@ problem file), `read_problem` + `ProblemIndex` replay it offline to the same ans
 
 from __future__ import annotations
 
+import os
 from typing import Any, List, Optional, Sequence
 
 from pkm.errors import PkmError, UsageError
@@ -35,7 +36,7 @@ def target_from_options(python: Optional[str], python_version: Optional[str], pl
                              hint="a real interpreter has its own platform; use --python-version X.Y --platform P")
         from pkm.env import find_interpreter
 
-        return Target.from_interpreter(find_interpreter(python, cache_dir=home / "interpreters-v1"))
+        return Target.from_interpreter(find_interpreter(python, cache_dir=os.path.join(home, "interpreters-v1")))
     if python_version or platform:
         import sys
 

@@ -48,7 +48,7 @@ class Target:
         return dict(sorted(found.items()))
 
 
-def open_target(env_arg: Optional[str], home: Path, *, recover: bool = True, args: Any = None) -> Target:
+def open_target(env_arg: Optional[str], home: str, *, recover: bool = True, args: Any = None) -> Target:
     """Select the environment, probe its interpreter (cached), and roll back an interrupted install.
 
     `args` may carry `--system` (then the first python3 on PATH is the target) and
@@ -63,14 +63,14 @@ def open_target(env_arg: Optional[str], home: Path, *, recover: bool = True, arg
         path, interpreter = _system(env_arg, home, getattr(args, "break_system_packages", None))
     else:
         path = select_environment(env_arg, os.environ, Path.cwd())
-        interpreter = probe(path / "bin" / "python", cache_dir=home / "interpreters-v1")
+        interpreter = probe(path / "bin" / "python", cache_dir=os.path.join(home, "interpreters-v1"))
     environment = Environment.from_probe(interpreter.to_probe())
     if recover:
         recover_env(environment)
     return Target(path, interpreter, environment)
 
 
-def _system(env_arg: Optional[str], home: Path, breaking: Optional[bool]) -> tuple:
+def _system(env_arg: Optional[str], home: str, breaking: Optional[bool]) -> tuple:
     """(prefix, interpreter) of the first python3 on PATH; refuses an OS-managed one (PEP 668) unless
     `breaking` (None: the command only reads, so nothing to refuse)."""
     import shutil
@@ -83,7 +83,7 @@ def _system(env_arg: Optional[str], home: Path, breaking: Optional[bool]) -> tup
     found = shutil.which("python3")
     if found is None:
         raise NotFoundError("no python3 on PATH for --system", hint="put the interpreter on PATH, or use --env PATH")
-    interpreter = probe(found, cache_dir=home / "interpreters-v1")
+    interpreter = probe(found, cache_dir=os.path.join(home, "interpreters-v1"))
     marker = Path(interpreter.paths.get("stdlib", "")) / "EXTERNALLY-MANAGED"
     if breaking is False and not interpreter.in_venv and marker.is_file():
         raise PkmError(f"{found} is managed by your operating system's package manager (PEP 668)",

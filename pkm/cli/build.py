@@ -180,7 +180,7 @@ def frontend_for(ctx: Context, interpreter: Any = None) -> Any:
     from pkm.env import probe
 
     if interpreter is None:
-        interpreter = probe(sys.executable, cache_dir=ctx.settings.home / "interpreters-v1")
+        interpreter = probe(sys.executable, cache_dir=os.path.join(ctx.settings.home, "interpreters-v1"))
     provisioner = IndexProvisioner(ctx)
     frontend = Frontend(ctx.store(), interpreter, provisioner, on_event=ctx.console.info)
     provisioner.frontend = frontend

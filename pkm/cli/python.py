@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from pkm.cli._context import Context
 from pkm.cli._options import add_global_options
@@ -23,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.env.discovery import find_interpreter, find_interpreters
 
-    cache_dir = ctx.settings.home / "interpreters-v1"
+    cache_dir = os.path.join(ctx.settings.home, "interpreters-v1")
     if args.action == "find":
         interp = find_interpreter(args.request, cache_dir=cache_dir)
         ctx.console.result(interp.executable, data=_row(interp))

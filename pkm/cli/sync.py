@@ -130,7 +130,7 @@ def _project_venv(project: Any, args: argparse.Namespace, ctx: Context) -> Path:
 
         from pkm.env import create_venv, find_interpreter, probe
 
-        cache = ctx.settings.home / "interpreters-v1"
+        cache = os.path.join(ctx.settings.home, "interpreters-v1")
         interpreter = (find_interpreter(project.env_python, cache_dir=cache) if project.env_python
                        else probe(sys.executable, cache_dir=cache))
         create_venv(project.venv, interpreter)

@@ -9,12 +9,16 @@ into it from the store (fetched once, then linked: as fast as a warm install).
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 
-from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+    from pkm.cli._context import Context
 
 __all__ = ["add_arguments", "run"]
 
@@ -49,13 +53,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.env.discovery import find_interpreter
     from pkm.env.venv import create_venv
 
-    interp = find_interpreter(args.python, cache_dir=ctx.settings.home / "interpreters-v1")
+    interp = find_interpreter(args.python, cache_dir=os.path.join(ctx.settings.home, "interpreters-v1"))
     ctx.console.info(f"Using {interp.display_name} {interp.version_str} at {interp.base_executable()}")
     path = create_venv(args.path, interp, prompt=args.prompt,
                        system_site_packages=args.system_site_packages, clear=args.clear)
     seeded = _seed(path, ctx) if args.seed else None
     activate = _activate_hint(args.path, dict(os.environ))
-    data = {"path": str(path), "python": str(path / "bin" / "python"), "base_executable": interp.base_executable(),
+    data = {"path": path, "python": os.path.join(path, "bin", "python"), "base_executable": interp.base_executable(),
             "implementation": interp.implementation, "version": interp.version_str, "activate": activate}
     lines = [f"Created virtual environment at {args.path}"]
     if seeded is not None:
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _seed(path, ctx: Context) -> dict:
+def _seed(path: str, ctx: Context) -> dict:
     """Install pip into the new venv the way `pkm install` would; {name: version} installed."""
     from packaging.requirements import Requirement
 
@@ -73,7 +77,7 @@ def _seed(path, ctx: Context) -> dict:
     from pkm.cli._resolve import resolve_pins
     from pkm.cli._target import open_target
 
-    target = open_target(str(path), ctx.settings.home, recover=False)
+    target = open_target(path, ctx.settings.home, recover=False)
     pins = resolve_pins([Requirement("pip")], target.interpreter, ctx.index())
     changes = plan_changes(pins, target.installed(), exact=False)
     materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console, requested={"pip"})

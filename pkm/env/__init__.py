@@ -6,8 +6,7 @@ of them does not import the others.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import sys
 
 __all__ = [
     "InstalledDist",
@@ -32,10 +31,12 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in _HOME:
         raise AttributeError(f"module 'pkm.env' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"pkm.env.{_HOME[name]}"), name)
+    module = f"pkm.env.{_HOME[name]}"
+    __import__(module)  # not importlib: the quick commands' start path imports as little as it can
+    value = getattr(sys.modules[module], name)
     globals()[name] = value
     return value
 

@@ -10,7 +10,7 @@ raw into code.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 __all__ = ["activation_scripts"]
 
@@ -210,8 +210,9 @@ if (-not $env:VIRTUAL_ENV_DISABLE_PROMPT -and (Test-Path function:global:prompt)
 """
 
 
-def activation_scripts(venv: Path, prompt: str, *, bin_name: str = "bin") -> dict[str, str]:
+def activation_scripts(venv: str | os.PathLike[str], prompt: str, *, bin_name: str = "bin") -> dict[str, str]:
     """File name -> text of each activation script for the venv at absolute path `venv`."""
+    venv = os.fspath(venv)
     if any(c in str(venv) + prompt for c in "\n\r\0"):
         raise ValueError("a venv path or prompt with a line break cannot be written into shell scripts")
     comment = {"venv_comment": str(venv), "bin_comment": f"{venv}/{bin_name}"}

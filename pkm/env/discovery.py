@@ -5,25 +5,29 @@ from __future__ import annotations
 import os
 import re
 import sys
-from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
-from pkm.env.interpreter import Interpreter, Runner, probe
+from pkm.env.interpreter import probe
 from pkm.errors import NotFoundError, PkmError, UsageError
+
+TYPE_CHECKING = False  # `pkm venv` imports this: no typing or pathlib at run time
+if TYPE_CHECKING:
+    from typing import Callable, Iterator, Mapping
+
+    from pkm.env.interpreter import Interpreter, Runner
+
+    # A request matches a probed interpreter (or not).
+    Matcher = Callable[[Interpreter], bool]
 
 __all__ = ["candidate_paths", "find_interpreter", "find_interpreters", "parse_request"]
 
-_NAME = re.compile(r"python(3(\.\d+)?)?\Z")
-_REQUEST = re.compile(r"(?:(cpython|python|pypy|cp|pp|py)-?)?(\d+(?:\.\d+){0,2})(t?)\Z", re.IGNORECASE)
+# Patterns, compiled (and cached by `re`) on first use: `pkm venv` without --python needs none.
+_NAME = r"python(3(\.\d+)?)?\Z"
+_REQUEST = r"(?i)(?:(cpython|python|pypy|cp|pp|py)-?)?(\d+(?:\.\d+){0,2})(t?)\Z"
 # A bare implementation name, as `uv venv --python python` or `pypy` take: any version of it.
-_BARE = re.compile(r"(cpython|python|pypy)\Z", re.IGNORECASE)
+_BARE = r"(?i)(cpython|python|pypy)\Z"
 _IMPLEMENTATIONS = {"cpython": "cpython", "cp": "cpython", "pypy": "pypy", "pp": "pypy"}
 
-# A request matches a probed interpreter (or not).
-Matcher = Callable[[Interpreter], bool]
-
-
-def _is_wrapper(path: Path) -> bool:
+def _is_wrapper(path: str) -> bool:
     # pyenv shims and similar launchers are scripts: what they run can change without them
     # changing, and the real interpreters are found on their own (pyenv's versions folder).
     try:
@@ -33,7 +37,7 @@ def _is_wrapper(path: Path) -> bool:
         return True
 
 
-def candidate_paths(environ: Mapping[str, str], *, pyenv_root: Path | None = None) -> Iterator[Path]:
+def candidate_paths(environ: Mapping[str, str], *, pyenv_root: str | os.PathLike[str] | None = None) -> Iterator[str]:
     """Possible interpreters, in preference order, without running any.
 
     PATH entries named `python`, `python3` or `python3.N` (wrapper scripts
@@ -43,7 +47,7 @@ def candidate_paths(environ: Mapping[str, str], *, pyenv_root: Path | None = Non
     """
     seen: set[str] = set()
 
-    def fresh(path: Path) -> bool:
+    def fresh(path: str) -> bool:
         real = os.path.realpath(path)
         if real in seen or not os.access(path, os.X_OK) or not os.path.isfile(path):
             return False
@@ -54,21 +58,22 @@ def candidate_paths(environ: Mapping[str, str], *, pyenv_root: Path | None = Non
         if not entry:
             continue
         try:
-            names = sorted((n for n in os.listdir(entry) if _NAME.match(n)), key=_name_order)
+            names = sorted((n for n in os.listdir(entry) if re.match(_NAME, n)), key=_name_order)
         except OSError:
             continue
         for name in names:
-            path = Path(entry, name)
+            path = os.path.join(entry, name)
             if not _is_wrapper(path) and fresh(path):
                 yield path
-    root = pyenv_root or Path(environ.get("PYENV_ROOT") or Path(environ.get("HOME") or Path.home(), ".pyenv"))
+    root = pyenv_root or environ.get("PYENV_ROOT") or os.path.join(environ.get("HOME") or os.path.expanduser("~"),
+                                                                      ".pyenv")
     try:
-        versions = sorted((root / "versions").iterdir(), key=lambda p: _version_key(p.name), reverse=True)
+        versions = sorted(os.listdir(os.path.join(root, "versions")), key=_version_key, reverse=True)
     except OSError:
         versions = []
-    for version_dir in versions:
-        path = version_dir / "bin" / "python3"
-        if path.exists() and fresh(path):
+    for version in versions:
+        path = os.path.join(root, "versions", version, "bin", "python3")
+        if os.path.exists(path) and fresh(path):
             yield path
 
 
@@ -82,7 +87,7 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(p or 0) for p in parts.groups()) if parts else (-1,)
 
 
-def _probe_quietly(path: Path, cache_dir: Path | None, runner: Runner | None) -> Interpreter | None:
+def _probe_quietly(path: str, cache_dir: str | os.PathLike[str] | None, runner: Runner | None) -> Interpreter | None:
     try:
         return probe(path, cache_dir=cache_dir, runner=runner)
     except PkmError:
@@ -91,9 +96,9 @@ def _probe_quietly(path: Path, cache_dir: Path | None, runner: Runner | None) ->
 
 def find_interpreters(
     *,
-    cache_dir: Path | None,
+    cache_dir: str | os.PathLike[str] | None,
     environ: Mapping[str, str] | None = None,
-    pyenv_root: Path | None = None,
+    pyenv_root: str | os.PathLike[str] | None = None,
     runner: Runner | None = None,
 ) -> list[Interpreter]:
     """Every working interpreter of `candidate_paths`, in that order.
@@ -119,11 +124,11 @@ def parse_request(request: str) -> Matcher:
     Raises UsageError for anything else.
     """
     text = request.strip()
-    bare = _BARE.match(text)
+    bare = re.match(_BARE, text)
     if bare:
         impl_only = _IMPLEMENTATIONS.get(bare.group(1).lower())
         return lambda interp: impl_only is None or interp.implementation == impl_only
-    match = _REQUEST.match(text)
+    match = re.match(_REQUEST, text)
     if match:
         impl_word, version_text, free = match.groups()
         impl = _IMPLEMENTATIONS.get((impl_word or "").lower())
@@ -153,9 +158,9 @@ def _looks_like_path(request: str) -> bool:
 def find_interpreter(
     request: str | None,
     *,
-    cache_dir: Path | None,
+    cache_dir: str | os.PathLike[str] | None,
     environ: Mapping[str, str] | None = None,
-    pyenv_root: Path | None = None,
+    pyenv_root: str | os.PathLike[str] | None = None,
     runner: Runner | None = None,
 ) -> Interpreter:
     """The interpreter `request` names.
@@ -169,11 +174,11 @@ def find_interpreter(
     if request is None:
         return probe(sys.executable, cache_dir=cache_dir, runner=runner)
     if _looks_like_path(request):
-        path = Path(request).expanduser()
-        if path.is_dir():
+        path = os.path.expanduser(request)
+        if os.path.isdir(path):
             for name in ("bin/python3", "bin/python"):
-                if (path / name).exists():
-                    return probe(path / name, cache_dir=cache_dir, runner=runner)
+                if os.path.exists(os.path.join(path, name)):
+                    return probe(os.path.join(path, name), cache_dir=cache_dir, runner=runner)
             raise NotFoundError(f"no Python interpreter in the directory {path}",
                                 why="it has no bin/python3 or bin/python",
                                 hint="pass the interpreter's executable: --python /path/to/bin/python3")

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+from collections import namedtuple
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple, Sequence, Tuple
 
 from pkm._used import mark_used
 from pkm.errors import NotFoundError, PkmError
 
-__all__ = ["PROBE_FORMAT", "Interpreter", "Runner", "probe", "subprocess_runner"]
+TYPE_CHECKING = False  # `pkm venv` imports this: no typing at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence, Tuple
+
+    # A runner executes argv and returns (exit code, stdout, stderr); tests inject one to count spawns.
+    Runner = Callable[[Sequence[str]], Tuple[int, str, str]]
+
+__all__ = ["PROBE_FORMAT", "Interpreter", "probe", "subprocess_runner"]
 
 PROBE_FORMAT = 1  # the "probe" version of hooks/probe.py this module reads
 _TIMEOUT = 30.0
-
-# A runner executes argv and returns (exit code, stdout, stderr); tests inject one to count spawns.
-Runner = Callable[[Sequence[str]], Tuple[int, str, str]]
 
 _DISPLAY_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
@@ -42,28 +46,23 @@ def subprocess_runner(argv: Sequence[str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-class Interpreter(NamedTuple):
+_FIELDS = ("executable version implementation cache_tag prefix base_prefix in_venv platform soabi ext_suffix "
+           "pointer_bits gil_disabled paths sys_path marker_env")
+
+
+class Interpreter(namedtuple("Interpreter", _FIELDS, defaults=(MappingProxyType({}), (), MappingProxyType({})))):
     """A Python interpreter as its probe described it (a value: no I/O but `base_executable`).
 
     `executable` is `sys.executable` as the interpreter reported it (absolute,
-    symlinks not resolved); `paths` are its sysconfig scheme paths.
+    symlinks not resolved); `version` a tuple of three ints; `cache_tag`,
+    `soabi` and `ext_suffix` strings or None (`sys.implementation.cache_tag`,
+    sysconfig's SOABI and EXT_SUFFIX); `prefix`/`base_prefix` as in `sys`;
+    `platform` as `sysconfig.get_platform()`; `pointer_bits` 32 or 64;
+    `paths` its sysconfig scheme paths; `sys_path` its `sys.path` (isolated);
+    `marker_env` its PEP 508 marker environment.
     """
 
-    executable: str
-    version: tuple[int, int, int]
-    implementation: str
-    cache_tag: str | None
-    prefix: str
-    base_prefix: str
-    in_venv: bool
-    platform: str
-    soabi: str | None
-    ext_suffix: str | None
-    pointer_bits: int
-    gil_disabled: bool
-    paths: Mapping[str, str] = MappingProxyType({})
-    sys_path: tuple[str, ...] = ()
-    marker_env: Mapping[str, str] = MappingProxyType({})
+    __slots__ = ()
 
     @classmethod
     def from_probe(cls, data: Mapping[str, Any]) -> Interpreter:
@@ -143,12 +142,12 @@ class Interpreter(NamedTuple):
         """
         if not self.in_venv:
             return self.executable
-        home = _venv_home(Path(self.prefix))
+        home = _venv_home(self.prefix)
         if home is not None:
             for name in (f"python{self.python_version}", "python3", "python"):
-                candidate = home / name
-                if candidate.is_file() and os.access(candidate, os.X_OK):
-                    return str(candidate)
+                candidate = os.path.join(home, name)
+                if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                    return candidate
         resolved = os.path.realpath(self.executable)
         if not resolved.startswith(os.path.join(os.path.realpath(self.prefix), "")):
             return resolved
@@ -157,15 +156,16 @@ class Interpreter(NamedTuple):
                        hint="pass the base interpreter with --python /path/to/python3")
 
 
-def _venv_home(prefix: Path) -> Path | None:
+def _venv_home(prefix: str) -> str | None:
     try:
-        text = (prefix / "pyvenv.cfg").read_text(encoding="utf-8")
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as f:
+            text = f.read()
     except OSError:
         return None
     for line in text.splitlines():
         key, sep, value = line.partition("=")
         if sep and key.strip().lower() == "home":
-            return Path(value.strip())
+            return value.strip()
     return None
 
 
@@ -182,28 +182,30 @@ def _cache_key(executable: str) -> dict[str, Any] | None:
     except OSError:
         return None
     key: dict[str, Any] = {"path": executable, "resolved": resolved, "mtime_ns": st.st_mtime_ns, "size": st.st_size}
-    for cfg in (Path(executable).parent / "pyvenv.cfg", Path(executable).parent.parent / "pyvenv.cfg"):
+    bin_dir = os.path.dirname(executable)
+    for cfg in (os.path.join(bin_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(bin_dir), "pyvenv.cfg")):
         try:
-            cst = cfg.stat()
+            cst = os.stat(cfg)
         except OSError:
             continue
-        key["pyvenv_cfg"] = [str(cfg), cst.st_mtime_ns, cst.st_size]
+        key["pyvenv_cfg"] = [cfg, cst.st_mtime_ns, cst.st_size]
         break
     return key
 
 
-def _cache_file(cache_dir: Path, key: Mapping[str, Any]) -> Path:
+def _cache_file(cache_dir: str | os.PathLike[str], key: Mapping[str, Any]) -> str:
     # FNV-1a of the path names the file: stable, and no `hashlib` import on this quick path.
     # A collision only costs a probe: the entry's full key is compared on read.
     digest = 0xCBF29CE484222325
     for byte in key["path"].encode("utf-8", "surrogateescape"):
         digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return cache_dir / f"{digest:016x}.json"
+    return os.path.join(cache_dir, f"{digest:016x}.json")
 
 
-def _read_cache(path: Path, key: Mapping[str, Any]) -> Interpreter | None:
+def _read_cache(path: str, key: Mapping[str, Any]) -> Interpreter | None:
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as f:
+            entry = json.load(f)
         if entry.get("key") != key:
             return None
         found = Interpreter.from_probe(entry["probe"])
@@ -213,13 +215,13 @@ def _read_cache(path: Path, key: Mapping[str, Any]) -> Interpreter | None:
     return found
 
 
-def _write_cache(path: Path, key: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+def _write_cache(path: str, key: Mapping[str, Any], data: Mapping[str, Any]) -> None:
     # temp file + rename: a concurrent reader sees the old entry or the new one, never half of one.
     import tempfile
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".probe-", suffix=".tmp")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".probe-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"key": key, "probe": data}, f, sort_keys=True)
@@ -234,7 +236,7 @@ def _write_cache(path: Path, key: Mapping[str, Any], data: Mapping[str, Any]) ->
 def probe(
     executable: str | os.PathLike[str],
     *,
-    cache_dir: Path | None,
+    cache_dir: str | os.PathLike[str] | None,
     script: str | None = None,
     runner: Runner | None = None,
 ) -> Interpreter:

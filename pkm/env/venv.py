@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import NamedTuple
+from collections import namedtuple
 
 from pkm.env._activate import activation_scripts
-from pkm.env.interpreter import Interpreter
 from pkm.errors import NotFoundError, PkmError
+
+TYPE_CHECKING = False  # `pkm venv` imports this: no typing or pathlib at run time
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pkm.env.interpreter import Interpreter
 
 __all__ = ["Venv", "create_venv", "is_venv", "read_venv", "site_packages_dir"]
 
 
-def is_venv(path: Path) -> bool:
+def is_venv(path: str | os.PathLike[str]) -> bool:
     """True if `path` is a directory holding a `pyvenv.cfg` (PEP 405's marker)."""
-    return (Path(path) / "pyvenv.cfg").is_file()
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
-class Venv(NamedTuple):
-    """An existing virtual environment, as its `pyvenv.cfg` and layout describe it (no subprocess)."""
+class Venv(namedtuple("Venv", "path home version include_system_site_packages prompt")):
+    """An existing virtual environment, as its `pyvenv.cfg` and layout describe it (no subprocess).
 
-    path: Path
-    home: str | None
-    version: str | None
-    include_system_site_packages: bool
-    prompt: str | None
+    `path` is its absolute `Path`; `home`, `version` and `prompt` are pyvenv.cfg's strings
+    (None when missing); `include_system_site_packages` a bool.
+    """
+
+    __slots__ = ()
 
     @property
     def python(self) -> Path:
@@ -60,8 +64,10 @@ def _parse_cfg(text: str) -> dict[str, str]:
     return values
 
 
-def read_venv(path: Path) -> Venv:
+def read_venv(path: str | os.PathLike[str]) -> Venv:
     """The venv at `path`; NotFoundError if there is none (with the `pkm venv` hint)."""
+    from pathlib import Path
+
     path = Path(path).absolute()
     try:
         cfg = _parse_cfg((path / "pyvenv.cfg").read_text(encoding="utf-8"))
@@ -91,43 +97,45 @@ def site_packages_dir(interpreter: Interpreter) -> str:
     return f"lib/python{short}{'t' if interpreter.gil_disabled else ''}/site-packages"
 
 
-def _clear(path: Path) -> None:
+def _clear(path: str) -> None:
     # Empty the directory but keep it: it may be a mount point or have permissions the user chose.
-    for child in path.iterdir():
-        if child.is_dir() and not child.is_symlink():
+    for name in os.listdir(path):
+        child = os.path.join(path, name)
+        if os.path.isdir(child) and not os.path.islink(child):
             import shutil
 
             shutil.rmtree(child)
         else:
-            child.unlink()
+            os.unlink(child)
 
 
-def _symlink(target: str, link: Path) -> None:
+def _symlink(target: str, link: str) -> None:
     try:
         os.symlink(target, link)
     except FileExistsError:
         # Re-running on a venv refreshes it in place: swap the old link for the new one atomically.
-        tmp = link.with_name(f".{link.name}.pkm-tmp")
-        if tmp.is_symlink() or tmp.exists():
-            tmp.unlink()
+        head, name = os.path.split(link)
+        tmp = os.path.join(head, f".{name}.pkm-tmp")
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
         os.symlink(target, tmp)
         os.replace(tmp, link)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: str, text: str) -> None:
     # Plain files with the user's umask, as CPython's venv writes them; one open per file.
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 
 
-def _check_target(path: Path, interpreter: Interpreter, clear: bool) -> None:
-    if path.is_symlink() and not path.exists():
+def _check_target(path: str, interpreter: Interpreter, clear: bool) -> None:
+    if os.path.islink(path) and not os.path.exists(path):
         raise PkmError(f"cannot create a virtual environment at {path}", why="it is a broken symbolic link",
                        hint="remove it, or choose another path")
-    if path.exists() and not path.is_dir():
+    if os.path.exists(path) and not os.path.isdir(path):
         raise PkmError(f"cannot create a virtual environment at {path}", why="a file of that name exists",
                        hint="remove it, or choose another path")
-    if not path.is_dir() or not any(path.iterdir()):
+    if not os.path.isdir(path) or not os.listdir(path):
         return
     if not is_venv(path):
         raise PkmError(f"refusing to create a virtual environment in {path}",
@@ -143,7 +151,7 @@ def _check_target(path: Path, interpreter: Interpreter, clear: bool) -> None:
                        hint=f"recreate it with --clear: pkm venv --clear {path}")
 
 
-def _pyvenv_cfg(path: Path, interpreter: Interpreter, base: str, prompt: str | None,
+def _pyvenv_cfg(path: str, interpreter: Interpreter, base: str, prompt: str | None,
                 system_site_packages: bool) -> str:
     from pkm import __version__
 
@@ -153,7 +161,7 @@ def _pyvenv_cfg(path: Path, interpreter: Interpreter, base: str, prompt: str | N
         command.append("--system-site-packages")
     if prompt is not None:
         command += ["--prompt", prompt]
-    command.append(str(path))
+    command.append(path)
     import shlex
 
     lines = [
@@ -172,13 +180,13 @@ def _pyvenv_cfg(path: Path, interpreter: Interpreter, base: str, prompt: str | N
 
 
 def create_venv(
-    path: Path,
+    path: str | os.PathLike[str],
     interpreter: Interpreter,
     *,
     prompt: str | None = None,
     system_site_packages: bool = False,
     clear: bool = False,
-) -> Path:
+) -> str:
     """Create a standard virtual environment at `path` for `interpreter`; returns its absolute path.
 
     The layout is CPython's `python -m venv --without-pip`: pyvenv.cfg,
@@ -194,37 +202,37 @@ def create_venv(
     A non-empty directory that is not a venv is never touched (PkmError).
     `prompt=None` shows the directory's name; `"."` the current directory's.
     """
-    path = Path(os.path.abspath(Path(path).expanduser()))
+    path = os.path.abspath(os.path.expanduser(path))
     _check_target(path, interpreter, clear)
     base = interpreter.base_executable()
-    shown = prompt if prompt not in (None, ".") else (Path.cwd().name if prompt == "." else path.name)
+    shown = prompt if prompt not in (None, ".") else os.path.basename(os.getcwd() if prompt == "." else path)
     try:
         scripts = activation_scripts(path, shown)
     except ValueError as exc:
         raise PkmError(f"cannot create a virtual environment at {str(path)!r}", why=str(exc),
                        hint="choose a path and a prompt without line breaks") from None
     try:
-        if clear and path.is_dir():
+        if clear and os.path.isdir(path):
             _clear(path)
-        path.mkdir(parents=True, exist_ok=True)
+        os.makedirs(path, exist_ok=True)
         # pyvenv.cfg first: a creation cut short is still recognised as a venv and can be redone.
-        _write(path / "pyvenv.cfg", _pyvenv_cfg(path, interpreter, base, None if prompt is None else shown,
-                                                system_site_packages))
-        bin_dir = path / "bin"
-        bin_dir.mkdir(exist_ok=True)
-        _symlink(base, bin_dir / "python")
+        _write(os.path.join(path, "pyvenv.cfg"),
+               _pyvenv_cfg(path, interpreter, base, None if prompt is None else shown, system_site_packages))
+        bin_dir = os.path.join(path, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        _symlink(base, os.path.join(bin_dir, "python"))
         for name in ("python3", f"python{interpreter.python_version}"):
-            _symlink("python", bin_dir / name)
-        (path / site_packages_dir(interpreter)).mkdir(parents=True, exist_ok=True)
-        (path / "include").mkdir(exist_ok=True)
-        lib64 = path / "lib64"
+            _symlink("python", os.path.join(bin_dir, name))
+        os.makedirs(os.path.join(path, site_packages_dir(interpreter)), exist_ok=True)
+        os.makedirs(os.path.join(path, "include"), exist_ok=True)
+        lib64 = os.path.join(path, "lib64")
         if interpreter.pointer_bits == 64 and interpreter.marker_env.get("sys_platform") != "darwin" \
-                and os.name == "posix" and not (lib64.exists() or lib64.is_symlink()):
+                and os.name == "posix" and not os.path.lexists(lib64):
             os.symlink("lib", lib64)
         for name, text in scripts.items():
-            _write(bin_dir / name, text)
-        gitignore = path / ".gitignore"
-        if not gitignore.exists():
+            _write(os.path.join(bin_dir, name), text)
+        gitignore = os.path.join(path, ".gitignore")
+        if not os.path.exists(gitignore):
             _write(gitignore, "# Created by pkm: a virtual environment is not source code.\n*\n")
     except OSError as exc:
         raise PkmError(f"cannot create the virtual environment at {path}", why=str(exc),

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import os
-from pathlib import Path
+from collections import namedtuple
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple
 
-from pkm._toml import key_line, parse_toml, read_text
 from pkm.errors import InputFileError, UsageError
+
+TYPE_CHECKING = False  # every command reads settings: no typing or pathlib at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
 
 __all__ = [
     "DEFAULT_INDEX_URL",
@@ -24,13 +25,11 @@ __all__ = [
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 
 
-class Field(NamedTuple):
-    """One setting: its key in TOML files, its environment variable, its kind."""
+class Field(namedtuple("Field", "key env kind help")):
+    """One setting: its `key` in TOML files, its `env` variable, its `kind`
+    ("str", "list", "bool", "float", "path" or "paths") and a `help` line."""
 
-    key: str
-    env: str
-    kind: str  # "str" | "list" | "bool" | "float" | "path" | "paths"
-    help: str
+    __slots__ = ()
 
     @property
     def attr(self) -> str:
@@ -47,9 +46,8 @@ FIELDS = (
 )
 
 
-def _default_home(environ: Mapping[str, str]) -> Path:
-    cache = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "pkm"
+def _default_home(environ: Mapping[str, str]) -> str:
+    return os.path.join(environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "pkm")
 
 
 _DEFAULTS: dict[str, Callable[[Mapping[str, str]], Any]] = {
@@ -62,16 +60,12 @@ _DEFAULTS: dict[str, Callable[[Mapping[str, str]], Any]] = {
 }
 
 
-class Settings(NamedTuple):
-    """The effective settings of one command run; `sources` says where each came from."""
+class Settings(namedtuple("Settings", "index_url extra_index_url find_links offline home http_timeout sources",
+                          defaults=(MappingProxyType({}),))):
+    """The effective settings of one command run, one attribute per field (`home` is an absolute
+    path string, lists are tuples); `sources` maps each field's key to where its value came from."""
 
-    index_url: str
-    extra_index_url: tuple[str, ...]
-    find_links: tuple[str, ...]
-    offline: bool
-    home: Path
-    http_timeout: float
-    sources: Mapping[str, str] = MappingProxyType({})
+    __slots__ = ()
 
     @property
     def index_urls(self) -> tuple[str, ...]:
@@ -79,20 +73,23 @@ class Settings(NamedTuple):
         return (*self.extra_index_url, self.index_url)
 
 
-def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
+def user_config_path(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
-    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "pkm" / "config.toml"
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "pkm", "config.toml")
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above `start`, or None."""
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+def find_pyproject(start: str | os.PathLike[str]) -> str | None:
+    """The nearest pyproject.toml at or above `start` (symbolic links resolved), or None."""
+    directory = os.path.realpath(start)
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
             return candidate
-    return None
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -110,8 +107,8 @@ def _from_env(f: Field, raw: str) -> Any:
         try:
             value = float(raw)
         except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and value > 0):
+            value = -1.0
+        if not _positive(value):
             raise UsageError(f"{f.env}={raw!r} is not a positive number", hint=f"set {f.env} to a number of seconds")
         return value
     if f.kind in ("list", "paths"):
@@ -119,11 +116,17 @@ def _from_env(f: Field, raw: str) -> Any:
     return raw
 
 
+def _positive(value: float) -> bool:
+    return 0 < value < float("inf")  # NaN compares false
+
+
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array"}
 
 
-def _from_file(f: Field, value: Any, path: Path, text: str, table: str | None) -> Any:
+def _from_file(f: Field, value: Any, path: str, text: str, table: str | None) -> Any:
     def bad(expected: str) -> InputFileError:
+        from pkm._toml import key_line
+
         got = _TYPE_NAMES.get(type(value), type(value).__name__)
         return InputFileError(
             f"`{f.key}` must be {expected}, not {got}",
@@ -137,7 +140,7 @@ def _from_file(f: Field, value: Any, path: Path, text: str, table: str | None) -
             raise bad("true or false")
         return value
     if f.kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _positive(value):
             raise bad("a positive number")
         return float(value)
     if f.kind in ("list", "paths"):
@@ -146,17 +149,21 @@ def _from_file(f: Field, value: Any, path: Path, text: str, table: str | None) -
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad("a list of strings")
         if f.kind == "paths":  # relative paths are relative to the file that names them
-            value = [v if "://" in v else str((path.parent / v).resolve()) for v in value]
+            value = [v if "://" in v else os.path.realpath(os.path.join(os.path.dirname(path), v)) for v in value]
         return tuple(value)
     if not isinstance(value, str):
         raise bad("a string")
     if f.kind == "path":
-        return str((path.parent / Path(value).expanduser()).resolve())
+        return os.path.realpath(os.path.join(os.path.dirname(path), os.path.expanduser(value)))
     return value
 
 
-def _file_layer(path: Path, table: tuple[str, ...], warn: Callable[[str], None] | None) -> dict[str, tuple[Any, str]]:
+def _file_layer(path: str, table: tuple[str, ...], warn: Callable[[str], None] | None) -> dict[str, tuple[Any, str]]:
+    from pkm._toml import parse_toml, read_text  # only when a file exists: most runs read no TOML
+
     text = read_text(path)
+    if table and "pkm" not in text:
+        return {}  # a pyproject.toml without [tool.pkm] (in any TOML spelling) is not parsed here
     data = parse_toml(text, path)
     for part in table:
         data = data.get(part, {})
@@ -181,7 +188,7 @@ def _file_layer(path: Path, table: tuple[str, ...], warn: Callable[[str], None] 
 def load_settings(
     cli: Mapping[str, Any] | None = None,
     *,
-    cwd: Path | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Settings:
@@ -193,9 +200,9 @@ def load_settings(
     environ = os.environ if environ is None else environ
     layers: list[dict[str, tuple[Any, str]]] = []
     user = user_config_path(environ)
-    if user.is_file():
+    if os.path.isfile(user):
         layers.append(_file_layer(user, (), warn))
-    pyproject = find_pyproject(cwd or Path.cwd())
+    pyproject = find_pyproject(os.getcwd() if cwd is None else cwd)
     if pyproject is not None:
         layers.append(_file_layer(pyproject, ("tool", "pkm"), warn))
     layers.append({f.key: (_from_env(f, environ[f.env]), f.env) for f in FIELDS if f.env in environ})
@@ -210,6 +217,6 @@ def load_settings(
                 value, source = layer[f.key]
         if f.kind in ("list", "paths"):
             value = tuple(value)
-        values[f.attr] = Path(value) if f.kind == "path" else value
+        values[f.attr] = os.path.abspath(value) if f.kind == "path" else value
         sources[f.key] = source
     return Settings(**values, sources=sources)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
+
+TYPE_CHECKING = False  # quick commands import this: no typing at run time
+if TYPE_CHECKING:
+    from typing import IO, Any
+
+    from pkm.ui.progress import NullProgress, Progress
 
 from pkm.errors import PkmError
-from pkm.ui.progress import NullProgress, Progress
 
 __all__ = ["Console", "render_error"]
 
@@ -111,7 +115,11 @@ class Console:
         """A progress bar on stderr when it is a TTY (and output is for a person), else a no-op."""
         tty = hasattr(self.stderr, "isatty") and self.stderr.isatty()
         if self.quiet or self.json or not tty:
+            from pkm.ui.progress import NullProgress
+
             return NullProgress()
+        from pkm.ui.progress import Progress
+
         return Progress(self.stderr, label, total, unit=unit)
 
     def _err(self, message: str) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import IO
+
+TYPE_CHECKING = False  # quick commands import this: no typing at run time
+if TYPE_CHECKING:
+    from typing import IO
 
 __all__ = ["Progress", "NullProgress", "format_bytes"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,7 @@ AWKWARD = "it's a $HOME `dir`"
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 def test_bash_activate_and_deactivate_restore_everything(tmp_path, interp):
-    venv = create_venv(tmp_path / AWKWARD / "env", interp)
+    venv = Path(create_venv(tmp_path / AWKWARD / "env", interp))
     env = {"PATH": "/usr/bin:/bin", "PYTHONHOME": "/somewhere", "HOME": str(tmp_path)}
     script = f"""
         PS1='$ '  # bash drops an inherited PS1 when not interactive
@@ -50,8 +51,8 @@ def test_bash_activate_and_deactivate_restore_everything(tmp_path, interp):
 
 
 def test_activating_a_second_venv_leaves_the_first(tmp_path, interp):
-    one = create_venv(tmp_path / "one", interp)
-    two = create_venv(tmp_path / "two", interp, prompt="second")
+    one = Path(create_venv(tmp_path / "one", interp))
+    two = Path(create_venv(tmp_path / "two", interp, prompt="second"))
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     script = f"""
         source {_q(one / 'bin' / 'activate')}
@@ -64,19 +65,19 @@ def test_activating_a_second_venv_leaves_the_first(tmp_path, interp):
 
 
 def test_running_activate_instead_of_sourcing_it_says_so(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     done = subprocess.run(["bash", str(venv / "bin" / "activate")], capture_output=True, text=True)
     assert done.returncode != 0 and "must be sourced" in done.stderr
 
 
 def test_disable_prompt_is_honoured(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     env = {"PATH": "/usr/bin:/bin", "VIRTUAL_ENV_DISABLE_PROMPT": "1"}
     assert _bash(f"PS1='$ '; source {_q(venv / 'bin' / 'activate')}; echo \"$PS1\"", env) == ["$ "]
 
 
 def test_fish_csh_and_powershell_scripts_name_the_venv(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp, prompt="demo")
+    venv = Path(create_venv(tmp_path / "env", interp, prompt="demo"))
     fish = (venv / "bin" / "activate.fish").read_text()
     csh = (venv / "bin" / "activate.csh").read_text()
     ps1 = (venv / "bin" / "Activate.ps1").read_text()

@@ -27,7 +27,7 @@ def _run(python: Path, code: str) -> str:
 
 
 def test_the_venv_is_a_standard_one_that_python_uses(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     assert venv == tmp_path / "env"
     minor = interp.python_version
     out = _run(venv / "bin" / "python",
@@ -44,7 +44,7 @@ def test_the_venv_is_a_standard_one_that_python_uses(tmp_path, interp):
 
 
 def test_pyvenv_cfg_has_cpythons_keys(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp, prompt="my app", system_site_packages=True)
+    venv = Path(create_venv(tmp_path / "env", interp, prompt="my app", system_site_packages=True))
     cfg = dict(line.split(" = ", 1) for line in (venv / "pyvenv.cfg").read_text().splitlines())
     base = interp.base_executable()
     assert cfg["home"] == os.path.dirname(base)
@@ -58,10 +58,10 @@ def test_pyvenv_cfg_has_cpythons_keys(tmp_path, interp):
 
 
 def test_a_venv_made_from_a_venv_python_links_to_the_base_interpreter(tmp_path, interp):
-    first = create_venv(tmp_path / "first", interp)
+    first = Path(create_venv(tmp_path / "first", interp))
     inner = probe(first / "bin" / "python", cache_dir=None)
     assert inner.in_venv and inner.prefix == str(first)
-    second = create_venv(tmp_path / "second", inner)
+    second = Path(create_venv(tmp_path / "second", inner))
     target = os.readlink(second / "bin" / "python")
     assert not target.startswith(str(first))
     assert os.path.realpath(target) == os.path.realpath(interp.base_executable())
@@ -83,7 +83,7 @@ def _tiny_wheel(directory: Path) -> Path:
 
 
 def test_pip_from_outside_installs_into_it(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     wheel = _tiny_wheel(tmp_path)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
                     "--no-index", "--disable-pip-version-check", str(wheel)], check=True, capture_output=True)
@@ -116,7 +116,7 @@ def test_an_empty_directory_is_used(tmp_path, interp):
 
 
 def test_rerunning_refreshes_in_place_and_clear_empties_first(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     site = read_venv(venv).site_packages
     (site / "kept.py").write_text("")
     (venv / "bin" / "activate").write_text("broken")
@@ -132,7 +132,7 @@ def test_rerunning_refreshes_in_place_and_clear_empties_first(tmp_path, interp):
 
 
 def test_an_existing_venv_of_another_python_needs_clear(tmp_path, interp):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     cfg = venv / "pyvenv.cfg"
     cfg.write_text(cfg.read_text().replace(f"version = {interp.version_str}", "version = 2.7.18"))
     with pytest.raises(PkmError) as err:
@@ -143,15 +143,15 @@ def test_an_existing_venv_of_another_python_needs_clear(tmp_path, interp):
 
 
 def test_default_prompt_is_the_directory_name_and_dot_means_cwd(tmp_path, interp, monkeypatch):
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     assert "VIRTUAL_ENV_PROMPT='env'" in (venv / "bin" / "activate").read_text()
     assert read_venv(venv).prompt is None
     work = tmp_path / "work dir"
     work.mkdir()
     monkeypatch.chdir(work)
-    venv = create_venv(tmp_path / "env2", interp, prompt=".")
+    venv = Path(create_venv(tmp_path / "env2", interp, prompt="."))
     assert read_venv(venv).prompt == "work dir"
-    venv = create_venv(tmp_path / "env3", interp, prompt="it's \\ odd")
+    venv = Path(create_venv(tmp_path / "env3", interp, prompt="it's \\ odd"))
     assert read_venv(venv).prompt == "it's \\ odd"
 
 
@@ -166,7 +166,7 @@ def _pythons():
 @pytest.mark.parametrize("python", _pythons() or [sys.executable])
 def test_venvs_of_every_supported_python(tmp_path, python):
     interp = probe(python, cache_dir=None)
-    venv = create_venv(tmp_path / "env", interp)
+    venv = Path(create_venv(tmp_path / "env", interp))
     out = _run(venv / "bin" / "python", "import sys, site; print(sys.prefix, sys.version_info[:2], "
                                         "site.getsitepackages()[0])")
     assert out == f"{venv} {interp.version[:2]} {read_venv(venv).site_packages}"

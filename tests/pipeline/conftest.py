@@ -33,7 +33,7 @@ class Pkm:
     def venv(self, name: str = "venv") -> Path:
         """A fresh venv of the dev interpreter (no pip), made the fast way."""
         interp = probe(DEV_PYTHON, cache_dir=self.home / "interpreters-v1")
-        return create_venv(self.work / name, interp)
+        return Path(create_venv(self.work / name, interp))
 
     def python(self, env: Path, code: str) -> subprocess.CompletedProcess:
         environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}

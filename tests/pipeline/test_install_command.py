@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -167,7 +168,7 @@ def test_a_venv_of_each_python_gets_a_working_install_with_its_bytecode(pkm, pub
     from pkm.env import create_venv, probe
 
     interpreter = probe(python, cache_dir=pkm.home / "interpreters-v1")
-    env = create_venv(pkm.work / "venv", interpreter)
+    env = Path(create_venv(pkm.work / "venv", interpreter))
     publish("demo", "1.0", entry_points={"console_scripts": {"demo-tool": "demo:main"}},
             files={"demo/__init__.py": "__version__ = '1.0'\ndef main():\n    print('tool ran')\n"})
     code, out, err = pkm("install", "--no-deps", "demo", "--env", str(env), "--index-url", index_server.simple_url)

@@ -30,7 +30,7 @@ def test_defaults(where, tmp_path):
     s = load_settings(cwd=project, environ=environ)
     assert s.index_url == DEFAULT_INDEX_URL
     assert s.index_urls == (DEFAULT_INDEX_URL,)
-    assert s.home == tmp_path / "cache" / "pkm"
+    assert s.home == str(tmp_path / "cache" / "pkm")
     assert s.offline is False and s.http_timeout == 30.0
     assert set(s.sources.values()) == {"default"}
 
@@ -71,7 +71,7 @@ def test_pkm_home_and_relative_paths(where, tmp_path):
     project, environ, _ = where
     write(project / "pyproject.toml", '[tool.pkm]\nfind-links = ["wheels", "https://example.org/links.html"]\n')
     s = load_settings(cwd=project / "sub", environ={**environ, "PKM_HOME": str(tmp_path / "h")})
-    assert s.home == tmp_path / "h"
+    assert s.home == str(tmp_path / "h")
     assert s.find_links == (str((project / "wheels").resolve()), "https://example.org/links.html")
 
 
