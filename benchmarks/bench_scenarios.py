@@ -109,6 +109,11 @@ def _rm(*paths: str) -> Argv:
     return ["rm", "-rf", *paths]
 
 
+# Last untimed step before a run that follows a deletion: the filesystem finishes the
+# deletion (journal commit, discards) before the clock starts, not inside the next tool's run.
+_SETTLE: Argv = ["sync"]
+
+
 _REQ_FILES = {"requirements.in": "\n".join(REQUIREMENTS) + "\n"}
 _SET = f"`{' '.join(REQUIREMENTS)}` (from requirements.in)"
 
@@ -140,16 +145,16 @@ def _install_setup(t: Tools, w: Path) -> PerTool:
 
 def _fresh_venvs(t: Tools, w: Path) -> PerTool:
     return {
-        "pkm": [_rm("venv-pkm"), [t.bin("pkm"), "venv", "-q", "venv-pkm"]],
-        "uv": [_rm("venv-uv"), [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"]],
-        "pip": [_rm("venv-pip"), [t.python, "-m", "venv", "--without-pip", "venv-pip"]],
+        "pkm": [_rm("venv-pkm"), [t.bin("pkm"), "venv", "-q", "venv-pkm"], _SETTLE],
+        "uv": [_rm("venv-uv"), [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"], _SETTLE],
+        "pip": [_rm("venv-pip"), [t.python, "-m", "venv", "--without-pip", "venv-pip"], _SETTLE],
     }
 
 
 def _fresh_venvs_cold(t: Tools, w: Path) -> PerTool:
     # The cache goes after the venv is made: making it (untimed) may fill the cache again.
     caches = _wipe_caches(t, w)
-    return {tool: steps + caches[tool] for tool, steps in _fresh_venvs(t, w).items()}
+    return {tool: steps + caches[tool] + [_SETTLE] for tool, steps in _fresh_venvs(t, w).items()}
 
 
 def _install_commands(bytecode: bool) -> Callable[[Tools, Path], Dict[str, Argv]]:
@@ -269,7 +274,7 @@ SCENARIOS = [
             "uv": [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"],
             "python": [t.python, "-m", "venv", "--without-pip", "venv-python"],
         },
-        before_each=lambda t, w: {tool: [_rm(f"venv-{tool}")] for tool in ("pkm", "uv", "python")},
+        before_each=lambda t, w: {tool: [_rm(f"venv-{tool}"), _SETTLE] for tool in ("pkm", "uv", "python")},
         available=_has("venv"),
         goals={"uv": ("x", 2.0)},
     ),

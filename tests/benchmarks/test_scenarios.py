@@ -76,6 +76,7 @@ def test_install_inputs_come_from_the_untimed_setup_and_go_to_fresh_venvs(name, 
         assert any(argv[-2:] == ["-o", "requirements.txt"] for argv in setup[tool])
     for tool in ("pkm", "uv", "pip"):
         assert before[tool][0] == ["rm", "-rf", f"venv-{tool}"] and f"venv-{tool}" in before[tool][1]
+        assert before[tool][-1] == ["sync"]  # every tool's run starts after the deletions are done
         assert any(f"venv-{tool}" in arg for arg in commands[tool])
 
 
