@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 from collections import namedtuple
 from collections.abc import Mapping
@@ -199,17 +199,23 @@ def _cache_file(cache_dir: str | os.PathLike[str], key: Mapping[str, Any]) -> st
     digest = 0xCBF29CE484222325
     for byte in key["path"].encode("utf-8", "surrogateescape"):
         digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return os.path.join(cache_dir, f"{digest:016x}.json")
+    return os.path.join(cache_dir, f"{digest:016x}.marshal")
+
+
+# Entries are marshal data (format 4, which every Python 3 reads): `pkm venv` reads one on
+# every run, and `json` costs more to import than the rest of that command. The store already
+# holds what Python unmarshals (.pyc files), so this trusts nothing new.
+_MARSHAL_FORMAT = 4
 
 
 def _read_cache(path: str, key: Mapping[str, Any]) -> Interpreter | None:
     try:
-        with open(path, encoding="utf-8") as f:
-            entry = json.load(f)
+        with open(path, "rb") as f:
+            entry = marshal.load(f)
         if entry.get("key") != key:
             return None
         found = Interpreter.from_probe(entry["probe"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, PkmError):
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, PkmError):
         return None  # missing, stale or corrupt: probe again and overwrite
     mark_used(path)  # `pkm store gc` prunes probes unused for its max age
     return found
@@ -223,8 +229,8 @@ def _write_cache(path: str, key: Mapping[str, Any], data: Mapping[str, Any]) -> 
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".probe-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"key": key, "probe": data}, f, sort_keys=True)
+            with os.fdopen(fd, "wb") as f:
+                marshal.dump({"key": key, "probe": data}, f, _MARSHAL_FORMAT)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -244,7 +250,7 @@ def probe(
 
     The answer is cached in `cache_dir` (None: no cache) keyed by the path,
     the resolved file's mtime and size (and a venv's pyvenv.cfg), so a second
-    call costs two stats and a small JSON read, no subprocess. The probe runs
+    call costs two stats and reading a small file, no subprocess. The probe runs
     isolated (`-I`): environment variables and the user site do not leak
     into a cached answer. A wrapper script (a pyenv shim) reports another
     executable than the one asked for; its answer is not cached, since what it
@@ -266,6 +272,8 @@ def probe(
 
         script = pkm_runtime.hook_script("probe")
     code, out, err = (runner or subprocess_runner)([path, "-I", script])
+    import json  # only a cache miss reads the probe's JSON
+
     try:
         data = json.loads(out) if code == 0 else None
     except ValueError:

@@ -169,14 +169,14 @@ def test_version_and_help_import_no_command_module():
     assert out == "[]\n"
 
 
-def test_pkm_venv_starts_without_pathlib_typing_or_toml(pkm_env, tmp_path):
+def test_pkm_venv_starts_without_pathlib_typing_json_or_toml(pkm_env, tmp_path):
     # `pkm venv` is measured against `uv venv` (README, Performance): its start path keeps to
-    # argparse, json and os. The second run is the usual one (the interpreter probe is cached).
+    # argparse, marshal and os. The second run is the usual one (the interpreter probe is cached).
     code = (
         "import sys; from pkm.cli import main\n"
         "assert main(['venv', '-q', sys.argv[1]]) == 0\n"
         "print(sorted(m for m in ('pathlib', 'typing', 'tomllib', 'tomli', 'urllib.parse', 'email', 'http.client',"
-        " 'packaging', 'subprocess', 'hashlib', 'pkm.project._pyproject', 'pkm.ui.progress') if m in sys.modules))"
+        " 'packaging', 'subprocess', 'hashlib', 'json', 'pkm.project._pyproject', 'pkm.ui.progress') if m in sys.modules))"
     )
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '1'\n")  # settings look for it
     for name in ("first", "second"):

@@ -36,7 +36,7 @@ def test_pkm_venv_creates_dot_venv_and_says_how_to_activate(cli, capsys, tmp_pat
     assert out == "Created virtual environment at .venv\nActivate with: source .venv/bin/activate\n"
     assert err.startswith(f"Using CPython {'.'.join(map(str, sys.version_info[:3]))} at /")
     assert (cli / ".venv" / "pyvenv.cfg").is_file()
-    assert list((tmp_path / "home" / "interpreters-v1").glob("*.json"))  # the probe is cached for next time
+    assert list((tmp_path / "home" / "interpreters-v1").glob("*.marshal"))  # the probe is cached for next time
 
 
 def test_options_reach_the_venv(cli, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import sys
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def test_second_probe_is_served_from_the_cache_without_a_subprocess(tmp_path):
     assert len(runner.calls) == 1
     assert runner.calls[0][:2] == [sys.executable, "-I"]  # isolated: PYTHON* variables cannot leak in
     assert first == second
-    assert len(list(tmp_path.glob("*.json"))) == 1
+    assert len(list(tmp_path.glob("*.marshal"))) == 1
     assert not list(tmp_path.glob(".probe-*"))  # no temp file left behind
 
 
@@ -90,10 +91,11 @@ def test_a_corrupt_cache_entry_is_replaced(tmp_path):
     runner = lambda argv: (0, json.dumps(_answer(exe)), "")  # noqa: E731
     cache = tmp_path / "cache"
     probe(exe, cache_dir=cache, runner=runner)
-    (entry,) = cache.glob("*.json")
-    entry.write_text("{not json")
-    assert probe(exe, cache_dir=cache, runner=runner).executable == str(exe)
-    assert json.loads(entry.read_text())["probe"]["executable"] == str(exe)
+    (entry,) = cache.glob("*.marshal")
+    for garbage in (b"{not marshal", b"", marshal.dumps([1, 2]), marshal.dumps({"key": None})):
+        entry.write_bytes(garbage)
+        assert probe(exe, cache_dir=cache, runner=runner).executable == str(exe)
+        assert marshal.loads(entry.read_bytes())["probe"]["executable"] == str(exe)
 
 
 def test_a_wrapper_that_runs_another_interpreter_is_not_cached(tmp_path):
@@ -108,7 +110,7 @@ def test_a_wrapper_that_runs_another_interpreter_is_not_cached(tmp_path):
     cache = tmp_path / "cache"
     assert probe(shim, cache_dir=cache, runner=runner).executable == "/opt/python/bin/python3.12"
     probe(shim, cache_dir=cache, runner=runner)
-    assert len(calls) == 2 and not list(cache.glob("*.json"))
+    assert len(calls) == 2 and not list(cache.glob("*.marshal"))
 
 
 def test_a_missing_interpreter_is_not_found(tmp_path):
@@ -126,7 +128,7 @@ def test_something_that_is_not_python_is_a_clear_error(tmp_path):
     assert err.value.what == f"{exe} is not a working Python 3 interpreter"
     assert "this is not python" in err.value.why
     assert "--python" in err.value.hint
-    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").glob("*.json"))
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").glob("*.marshal"))
 
 
 def test_a_file_that_cannot_be_executed_is_a_clear_error(tmp_path):
@@ -194,7 +196,7 @@ def test_a_probe_served_from_the_cache_renews_the_entry_for_gc(tmp_path):
     import time
 
     probe(sys.executable, cache_dir=tmp_path)
-    (entry,) = tmp_path.glob("*.json")
+    (entry,) = tmp_path.glob("*.marshal")
     old = time.time() - 40 * 86400
     os.utime(entry, (old, old))
     probe(sys.executable, cache_dir=tmp_path)

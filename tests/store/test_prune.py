@@ -53,7 +53,7 @@ def filled(store):
     old["build-envs-v1"] = _env(store, "e" * 32)
     new["build-envs-v1"] = _env(store, "f" * 32)
     for bucket, name in [("build-logs-v1", "alpha-wheel-1.log"), ("metadata-v1", "ab/ab12.metadata"),
-                         ("pages-v1", "0123.bin"), ("index-v1", "99.http"), ("interpreters-v1", "77.json")]:
+                         ("pages-v1", "0123.bin"), ("index-v1", "99.http"), ("interpreters-v1", "77.marshal")]:
         old[bucket] = _file(store.bucket(bucket) / f"old-{name}")
         new[bucket] = _file(store.bucket(bucket) / f"new-{name}")
     for path in old.values():
