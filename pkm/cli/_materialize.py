@@ -1,12 +1,15 @@
 """The install pipeline: pins -> fetched blobs -> store trees -> one all-or-nothing plan on an environment.
 
     changes = plan_changes(pins, target.installed(), exact=True)
-    report = materialize(changes, target, store=store, http=ctx.http(), console=ctx.console)
+    report = materialize(changes, target, store=store, http=ctx.http, console=ctx.console)
 
 Where the pins come from (a lock, the resolver, an index lookup) is not this
-module's concern. The steps: refuse sdists (no builds yet) before any work;
-fetch the missing artifacts into the store in parallel, each verified against
-its sha256 and size; unpack each wheel once into its tree (with `.pyc` for the
+module's concern. `http` is the HTTP client, or a function that makes it
+(`ctx.http`): called only when a wheel must be downloaded, so that a warm
+install never builds a client (nor imports `http.client` and `ssl`).
+
+The steps: refuse sdists (no builds yet) before any work; fetch the missing
+artifacts into the store in parallel, each verified against its sha256 and size; unpack each wheel once into its tree (with `.pyc` for the
 environment's interpreter); apply every change to the environment under the
 installer's journal (nothing changes if any step fails); register the
 environment as a store root so that gc keeps its trees.
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -117,6 +119,8 @@ class _Fetcher:
         if not pin.location.startswith(("http://", "https://")):
             raise PkmError(f"cannot download {pin.filename}: the URL scheme of {pin.location!r} is not allowed",
                            hint="artifacts come over http(s), or from a local path")
+        import uuid
+
         dest = self.store.tmp / f"fetch-{uuid.uuid4().hex}.whl"
         try:
             self.http.download(pin.location, dest, tmp_dir=self.store.tmp, sha256=pin.sha256, size=pin.size,
@@ -158,7 +162,8 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
     `bytecode=False` leaves trees it unpacks without `.pyc` for now (the runtime compiles
     them after its script has started: `Store.compile_tree` adds them later).
 
-    An sdist pin is fetched, then `build(sdist path, sha256, file name)` makes its wheel's tree and says
+    `http` is a client, or a function without arguments that returns one (called only when a pin must
+    be downloaded). An sdist pin is fetched, then `build(sdist path, sha256, file name)` makes its wheel's tree and says
     its digest (`pkm.cli.build.SdistBuilder.tree_of_sdist`); without `build`, sdists are refused."""
     if build is None:
         _refuse_sdists(pins)
@@ -167,6 +172,8 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
     blobs = [pin for pin in missing if not (pin.sha256 and store.blob(pin.sha256) is not None)]
     digests = dict(have)
     if blobs:
+        if callable(http) and any(pin.local_path() is None for pin in blobs):
+            http = http()  # a factory (see the module docstring): something must be downloaded
         sizes = [pin.size for pin in blobs]
         total = sum(sizes) if all(s is not None for s in sizes) else None
         label = blobs[0].filename if len(blobs) == 1 else f"{len(blobs)} wheels"
@@ -231,7 +238,8 @@ def materialize(
 ) -> Any:
     """Make `target` match `changes`; returns `pkm.install.Applied`. All or nothing: a failed fetch,
     hash check or install leaves the environment as it was. `requested` names the pins the user
-    asked for (REQUESTED is written for them); None means all.
+    asked for (REQUESTED is written for them); None means all. `http`: a client or a function
+    that makes one (only called when something must be downloaded).
     """
     from pkm.install import Install, Remove, TreeSource, Upgrade, apply
 

@@ -295,7 +295,7 @@ def _install(args: argparse.Namespace, ctx: Context, start: float, entries: List
     if not changes.empty:
         from pkm.cli.build import SdistBuilder
 
-        materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
+        materialize(changes, target, store=ctx.store(), http=ctx.http, console=ctx.console,
                     link_mode=args.link_mode, requested=requested,
                     build=SdistBuilder(ctx, target.interpreter).tree_of_sdist)
     from pkm.cli._editable import install_editable_wheel

@@ -81,7 +81,7 @@ def _apply(pins: List[Any], target: Any, args: argparse.Namespace, ctx: Context,
         return 0
     from pkm.cli.build import SdistBuilder
 
-    materialize(changes, target, store=ctx.store(), http=ctx.http(), console=ctx.console,
+    materialize(changes, target, store=ctx.store(), http=ctx.http, console=ctx.console,
                 link_mode=args.link_mode, exact=True, build=SdistBuilder(ctx, target.interpreter).tree_of_sdist)
     text, data = render_changes(changes, time.monotonic() - start)
     ctx.console.summary(text, data={"environment": str(target.path), **data})

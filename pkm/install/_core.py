@@ -88,9 +88,10 @@ def missing_dirs(paths: Iterable[str], *, stop: Optional[str] = None) -> List[st
             exists[directory] = found
         return found
 
-    for path in paths:
-        known(parent_of(path))
-    return sorted((d for d, there in exists.items() if not there), key=lambda d: d.count(os.sep))
+    sep = os.sep
+    for parent in {path[:path.rfind(sep)] or sep for path in paths}:  # parent_of, inline: once per file
+        known(parent)
+    return sorted((d for d, there in exists.items() if not there), key=lambda d: (d.count(os.sep), d))
 
 
 def start_layout(
@@ -121,13 +122,20 @@ def start_layout(
             pass
         made.add(directory)
 
+    name = layout.name
+    # A destination may write many items at once (`SchemeDestination.write_many`: a linked file
+    # costs one system call and one tuple); `on_file` needs each file reported as it is written.
+    write_many = getattr(destination, "write_many", None) if on_file is None else None
+    sep = os.sep
+
     def write(pairs: list) -> list:
+        for directory in {path[:path.rfind(sep)] or sep for _, path in pairs} & wanted:
+            make(directory)
+        if write_many is not None:
+            return write_many(name, pairs, source)
         out = []
-        write_one, name = destination.write, layout.name
+        write_one = destination.write
         for item, path in pairs:
-            parent = parent_of(path)
-            if parent in wanted and parent not in made:
-                make(parent)
             written = write_one(name, item, source, path)
             if on_file is not None:
                 on_file(written.path)
@@ -143,7 +151,7 @@ def start_layout(
         record = destination.write_record(targets[-1], written)
         if on_file is not None:
             on_file(record.path)
-        return InstalledDistribution(layout.name, layout.version, tuple(w.path for w in written) + (record.path,))
+        return InstalledDistribution(layout.name, layout.version, tuple([w[0] for w in written]) + (record.path,))
 
     return finish
 

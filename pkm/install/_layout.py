@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Optional, Union
 
 from pkm.env.dists import header_fields
 from pkm.env.scripts import EntryPoint, parse_script_entry_points
 from pkm.errors import PkmError
-from pkm.store import is_signature, parse_dist_info
+from pkm.store import parse_dist_info
 
 from .sources import Member
 
@@ -21,6 +22,7 @@ __all__ = ["Item", "Layout", "plan_layout", "SCHEMES"]
 SCHEMES = ("purelib", "platlib", "scripts", "data", "headers")
 # Written by the installer itself; copies shipped inside a wheel are replaced.
 _GENERATED = ("INSTALLER", "REQUESTED", "direct_url.json")
+_path_of = attrgetter("path")
 
 
 class Item(NamedTuple):
@@ -83,11 +85,15 @@ def plan_layout(source, *, requested: bool = True, direct_url=None) -> Layout:
     name, version = parse_dist_info(dist_info) or (stem, "")
     data_dir = f"{stem}.data/"
     root = _root_scheme(source)
-    generated = {f"{dist_info}/{n}" for n in _GENERATED} | {f"{dist_info}/RECORD"}
+    # Replaced by generated files, or never installed (RECORD's signatures, as `pkm.store.is_signature`
+    # says): one set lookup per member.
+    skipped = {f"{dist_info}/{n}" for n in _GENERATED + ("RECORD", "RECORD.jws", "RECORD.p7s")}
     items: dict[tuple, Item] = {}
-    for member in sorted(members, key=lambda m: m.path):
+    # In the order of their paths. This loop runs for every file of every install: no per-member
+    # call but the Item itself.
+    for member in sorted(members, key=_path_of):
         path = member.path
-        if path in generated or is_signature(path, dist_info):
+        if path in skipped:
             continue
         if path.startswith(data_dir):
             scheme, _, rest = path[len(data_dir):].partition("/")
@@ -100,7 +106,7 @@ def plan_layout(source, *, requested: bool = True, direct_url=None) -> Layout:
             kind = "script" if scheme == "scripts" else "file"
             items[(scheme, rest)] = Item(scheme, rest, kind, member=member)
         else:
-            items[(root, path)] = Item(root, path, "file", member=member)
+            items[(root, path)] = Item(root, path, "file", member)
     text = source.read_dist_info("entry_points.txt")
     if text is not None:
         for entry in parse_script_entry_points(text.decode("utf-8", "replace"), wheel=source.label):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-from typing import Iterable, Mapping, NamedTuple, Optional, Protocol
+from typing import Iterable, List, Mapping, NamedTuple, Optional, Protocol
 
 from pkm.env.scripts import launcher, rewrite_shebang
 from pkm.errors import PkmError
-from pkm.store import RecordRow, encode_digest, render_record
+from pkm.store import encode_digest, render_record_rows
 
 from ._layout import Item
 
@@ -73,11 +73,13 @@ class SchemeDestination:
         return self._roots[scheme]
 
     def target(self, dist_name: str, item: Item) -> str:
-        root = self._root(dist_name, item.scheme)
-        path = item.path
+        scheme, path = item.scheme, item.path
+        root = self._roots[scheme] if scheme != "headers" else self._root(dist_name, scheme)
         # Names are checked already; this is the last line of defence, by parts (no normpath per file):
         # without empty, `.` or `..` parts (and no absolute start), the path cannot leave `root`.
-        if not path or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
+        # With a `/` added at both ends, such a part shows as `//`, `/./` or `/../` (runs per file).
+        framed = f"/{path}/"
+        if "//" in framed or "/./" in framed or "/../" in framed or "\\" in path:
             raise PkmError(f"refusing to write {path!r} outside {root}", hint="the wheel is malicious; do not install it")
         return root + os.sep + path if os.sep == "/" else os.path.join(root, *path.split("/"))
 
@@ -96,6 +98,31 @@ class SchemeDestination:
             os.unlink(path)
             return self._write(item, source, path)
 
+    def write_many(self, dist_name: str, pairs: Iterable[tuple], source) -> List[Written]:
+        """`write` for each (item, target path) of `pairs`, in order, with the same results.
+
+        The loop of an install: a file the source has on disk costs one link call and one
+        tuple here; anything else (a copy, a script, a link that fails) goes through `write`.
+        """
+        if self.link_mode == "copy":
+            return [self.write(dist_name, item, source, path) for item, path in pairs]
+        link = os.link if self.link_mode == "hardlink" else _symlink
+        local_path, write, out = source.local_path, self.write, []
+        append = out.append
+        for item, path in pairs:
+            member = item.member
+            local = local_path(member) if item.kind == "file" else None
+            if local is not None:
+                try:
+                    link(local, path)
+                except OSError:  # something in the way, or no link possible: `write` knows what to do
+                    append(write(dist_name, item, source, path))
+                else:
+                    append(Written(path, member.hash, member.size))
+            else:
+                append(write(dist_name, item, source, path))
+        return out
+
     def _write(self, item: Item, source, path: str) -> Written:
         if item.kind == "launcher":
             return _write_bytes(path, launcher(item.entry, self.interpreter), executable=True)
@@ -109,10 +136,7 @@ class SchemeDestination:
         local = source.local_path(member)
         if local is not None and self.link_mode != "copy":
             try:
-                if self.link_mode == "hardlink":
-                    os.link(local, path)
-                else:
-                    os.symlink(os.path.abspath(local), path)
+                (os.link if self.link_mode == "hardlink" else _symlink)(local, path)
                 return Written(path, member.hash, member.size)
             except FileExistsError:
                 raise
@@ -132,20 +156,29 @@ class SchemeDestination:
         base = os.path.dirname(os.path.dirname(record_path))
         start = os.path.join(base, "")
 
+        cut = len(start)
+
         def rel(path: str) -> str:
             # Targets have no `.`/`..` parts (see `target`): below `base`, the rest is the relative path.
             if path.startswith(start):
-                return path[len(start):].replace(os.sep, "/")
+                return path[cut:].replace(os.sep, "/")
             return os.path.relpath(path, base).replace(os.sep, "/")
 
-        rows = [RecordRow(rel(w.path), w.hash, w.size) for w in written]
-        rows.append(RecordRow(rel(record_path)))
-        data = render_record(rows)
+        if os.sep == "/":  # the rows of the files below `base` without a call each (one per file installed)
+            rows = [(p[cut:], h, n) if p.startswith(start) else (rel(p), h, n) for p, h, n in written]
+        else:
+            rows = [(rel(p), h, n) for p, h, n in written]
+        rows.append((rel(record_path), "", None))
+        data = render_record_rows(rows)
         try:
             return _write_bytes(record_path, data, executable=False)
         except FileExistsError:
             os.unlink(record_path)
             return _write_bytes(record_path, data, executable=False)
+
+
+def _symlink(local: str, path: str) -> None:
+    os.symlink(os.path.abspath(local), path)
 
 
 def _open_new(path: str, executable: bool) -> int:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 from pkm.errors import NotFoundError, PkmError
 from pkm.store import FileLock, parse_dist_info
 
-from ._core import Writers, default_jobs, layout_targets, missing_dirs, parent_of, start_layout
+from ._core import Writers, default_jobs, layout_targets, missing_dirs, start_layout
 from ._journal import JOURNAL_DIR, Journal
 from ._layout import plan_layout
 from .destinations import SchemeDestination, _inside
@@ -248,23 +248,35 @@ def _prepare(plan: Sequence[Any], env: Environment, prefix: Path, destination) -
                            hint="the file or store entry may be damaged; run `pkm store verify`") from exc
         targets = layout_targets(layout, destination)
         base = os.path.join(os.path.normpath(prefix), "")
-        relative = []
-        for target in targets:
-            # Targets have no `.`/`..` parts (the destination checks): a prefix match is enough.
-            rest = target[len(base):] if target.startswith(base) else None
-            if rest is None:
-                raise PkmError(
-                    f"cannot install {step.source.label}: {target} is outside the environment {prefix}",
-                    hint="check the environment's scheme paths",
-                )
-            if rest.split(os.sep, 1)[0] in (JOURNAL_DIR, LOCK_FILE):
-                raise PkmError(
-                    f"refusing to install {step.source.label}: it writes into pkm's journal ({target})",
-                    hint="the wheel is damaged or malicious; do not install it",
-                )
-            relative.append(rest.replace(os.sep, "/"))
+        cut = len(base)
+        # Targets have no `.`/`..` parts (the destination checks): a prefix match is enough.
+        # Two passes in comprehensions (they run per file); `_refuse_target` finds the culprit.
+        relative = [target[cut:] for target in targets if target.startswith(base)]
+        if len(relative) != len(targets) or [rest for rest in relative if rest.startswith(_OWN)]:
+            _refuse_target(step.source.label, targets, base, prefix)
+        if os.sep != "/":
+            relative = [rest.replace(os.sep, "/") for rest in relative]
         prepared.append((step, (layout, targets, relative)))
     return prepared
+
+
+# pkm's own entries at the top of the prefix; a target starting so is looked at closely.
+_OWN = (JOURNAL_DIR, LOCK_FILE)
+
+
+def _refuse_target(label: str, targets: list, base: str, prefix: Path) -> None:
+    """Raise for the first target outside the prefix or inside pkm's own entries there (if any)."""
+    for target in targets:
+        if not target.startswith(base):
+            raise PkmError(
+                f"cannot install {label}: {target} is outside the environment {prefix}",
+                hint="check the environment's scheme paths",
+            )
+        if target[len(base):].split(os.sep, 1)[0] in _OWN:
+            raise PkmError(
+                f"refusing to install {label}: it writes into pkm's journal ({target})",
+                hint="the wheel is damaged or malicious; do not install it",
+            )
 
 
 def _run(prepared: list, env: Environment, prefix: Path, destination, keep: set, jobs, on_file) -> Applied:
@@ -341,9 +353,11 @@ def _start_install(journal: Journal, layout, targets: list, created: list, sourc
     in its way to the backup, queue its writes."""
     new_dirs = missing_dirs(targets, stop=os.fspath(journal.prefix))
     fresh = set(new_dirs)
-    # Only a target in a directory that existed before can be in the way (one lstat each).
+    sep, lexists = os.sep, os.path.lexists
+    # Only a target in a directory that existed before can be in the way (one lstat each;
+    # `parent_of` inline: this runs for every file).
     moved = [(rel, journal.new_backup()) for rel, t in zip(created, targets)
-             if parent_of(t) not in fresh and os.path.lexists(t)]
+             if (t[:t.rfind(sep)] or sep) not in fresh and lexists(t)]
     journal.add_step({"op": "install", "name": layout.name, "created": created, "moved": moved,
                       "dirs": sorted(journal.rel(d) for d in new_dirs)})
     for rel, backup in moved:

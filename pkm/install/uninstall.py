@@ -37,7 +37,8 @@ def find_distribution(site_packages: Path, name: str) -> Optional[Path]:
     """
     wanted = canonicalize_name(name)
     try:
-        entries = sorted(os.listdir(site_packages))
+        # Only `.dist-info` names can match: the rest (most of a site-packages) is not parsed.
+        entries = sorted(e for e in os.listdir(site_packages) if e.endswith(".dist-info"))
     except FileNotFoundError:
         return None
     for entry in entries:

@@ -61,15 +61,26 @@ from __future__ import annotations
 from pkm.store._atomic import atomic_write, hash_file
 from pkm.store._filelist import FILE_LIST, read_file_list, tree_files
 from pkm.store._lock import FileLock, LockTimeoutError
-from pkm.store._maintain import Entry, GcReport, VerifyReport
 from pkm.store._members import (MARKER, ArchiveLimits, ArchiveMember, UnsafeArchiveError, check_members, check_mode,
                                 check_name)
 from pkm.store._record import (STRONG_ALGORITHMS, RecordRow, algorithm_of, check_record, encode_digest, find_dist_info, hash_bytes,
                                hash_path, hash_stream, is_bytecode, is_signature, parse_dist_info, parse_record,
-                               render_record)
+                               render_record, render_record_rows)
 from pkm.store._roots import Root
 from pkm.store._store import STORE_VERSION, Store, TreeInfo, check_sha256
 from pkm.store._unpack import extract_members, unpack_wheel
+
+# gc's and verify's reports come from `_maintain`, imported when first named: an install
+# never needs it (nor `_prune` behind it).
+_LAZY = {"Entry", "GcReport", "VerifyReport"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from pkm.store import _maintain
+
+        return getattr(_maintain, name)
+    raise AttributeError(f"module 'pkm.store' has no attribute {name!r}")
 
 __all__ = [
     "Store",
@@ -107,6 +118,7 @@ __all__ = [
     "hash_path",
     "parse_record",
     "render_record",
+    "render_record_rows",
     "check_record",
     "find_dist_info",
     "parse_dist_info",

@@ -16,7 +16,6 @@ from typing import BinaryIO, Callable, Union
 from pkm._used import mark_used
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
 from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree
-from pkm.store._bytecode import compile_here, compile_with
 from pkm.store._filelist import FILE_LIST, tree_files, write_file_list
 from pkm.store._lock import FileLock
 from pkm.store._members import MARKER, ArchiveLimits
@@ -262,7 +261,11 @@ class Store:
             staging = Path(tempfile.mkdtemp(dir=str(self.root / "tmp"), prefix=f"tree-{digest[:16]}-"))
             try:
                 files, executables = self._unpack(Path(wheel), name, staging)
-                tags = [compile_here(staging, ddir=final)] if compile else []
+                tags = []
+                if compile:
+                    from pkm.store._bytecode import compile_here  # compileall: off a warm install's path
+
+                    tags = [compile_here(staging, ddir=final)]
                 listed = _make_read_only(staging, executables)
                 write_file_list(staging, listed, tmp_dir=self.root / "tmp")
                 os.chmod(staging, 0o755)
@@ -304,6 +307,8 @@ class Store:
             if info is None:
                 raise NotFoundError(f"no tree {digest} in the store",
                                     hint="unpack the wheel into the store first")
+            from pkm.store._bytecode import compile_with
+
             tag = compile_with(python, info.path)
             write_file_list(info.path, _make_read_only(info.path, set()), tmp_dir=self.root / "tmp")
             if tag not in info.interpreters:

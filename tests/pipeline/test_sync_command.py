@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 
 SCRIPT = {"console_scripts": {"greet": "greeter:main"}}
 GREETER = {"greeter/__init__.py": "def main():\n    print('hello from greeter')\n"}
@@ -49,6 +50,22 @@ def test_a_wheel_already_in_the_store_installs_without_network(pkm, shelf, index
     one = next((pkm.work / "one").glob("lib/*/site-packages/demo/__init__.py"))
     two = next((pkm.work / "two").glob("lib/*/site-packages/demo/__init__.py"))
     assert os.stat(one).st_ino == os.stat(two).st_ino
+
+
+def test_a_warm_sync_never_loads_the_http_client(pkm, shelf, index_server):
+    """Everything in the store: no HTTP client is made, so neither `http.client` nor `ssl` is imported."""
+    lock = pkm.lock(pkm.work / "pylock.toml", [shelf("demo", "1.0")])
+    assert pkm("sync", "--lock", str(lock), "--env", str(pkm.venv("one")))[0] == 0
+    index_server.stop()
+    two = pkm.venv("two")
+    probe = ("import json, sys\nfrom pkm.cli import main\n"
+             f"code = main(['sync', '-q', '--lock', {str(lock)!r}, '--env', {str(two)!r}])\n"
+             "print(json.dumps([code, sorted(m for m in ('http.client', 'ssl', 'pkm.http') if m in sys.modules)]))\n")
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, []]
+    assert pkm.python(two, "import demo").returncode == 0
 
 
 def test_sync_removes_what_the_lock_lacks_and_upgrades(pkm, shelf):
