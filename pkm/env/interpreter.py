@@ -174,7 +174,9 @@ def _cache_key(executable: str) -> dict[str, Any] | None:
 
     The unresolved path is part of the key: a venv's `bin/python` resolves to
     its base interpreter but reports a different prefix. The venv's
-    `pyvenv.cfg` is included too, since it changes `sys.path`.
+    `pyvenv.cfg` is included too, since it changes `sys.path`: by its text,
+    not its stat, so a venv made again at the same path for the same base
+    (`rm -rf .venv && pkm sync`) still has its answer cached.
     """
     resolved = os.path.realpath(executable)
     try:
@@ -185,10 +187,11 @@ def _cache_key(executable: str) -> dict[str, Any] | None:
     bin_dir = os.path.dirname(executable)
     for cfg in (os.path.join(bin_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(bin_dir), "pyvenv.cfg")):
         try:
-            cst = os.stat(cfg)
+            with open(cfg, "rb") as f:
+                text = f.read(1 << 16).decode("utf-8", "replace")
         except OSError:
             continue
-        key["pyvenv_cfg"] = [cfg, cst.st_mtime_ns, cst.st_size]
+        key["pyvenv_cfg"] = [cfg, text]
         break
     return key
 

@@ -86,6 +86,22 @@ def test_a_changed_executable_is_probed_again(tmp_path):
     assert len(calls) == 2
 
 
+def test_a_venv_made_again_alike_keeps_its_cached_answer_and_a_changed_one_is_probed_again(tmp_path):
+    from pkm.env import create_venv
+
+    base = probe(sys.executable, cache_dir=tmp_path / "cache")
+    runner, cache, venv = CountingRunner(), tmp_path / "cache", tmp_path / "env"
+    create_venv(venv, base)
+    first = probe(venv / "bin" / "python", cache_dir=cache, runner=runner)
+    assert first.in_venv and first.prefix == str(venv)
+    create_venv(venv, base, clear=True)  # `rm -rf .venv && pkm sync`: the same venv again
+    assert probe(venv / "bin" / "python", cache_dir=cache, runner=runner) == first
+    assert len(runner.calls) == 1
+    create_venv(venv, base, clear=True, system_site_packages=True)  # another sys.path
+    again = probe(venv / "bin" / "python", cache_dir=cache, runner=runner)
+    assert len(runner.calls) == 2 and len(again.sys_path) > len(first.sys_path)
+
+
 def test_a_corrupt_cache_entry_is_replaced(tmp_path):
     exe = _fake_python(tmp_path)
     runner = lambda argv: (0, json.dumps(_answer(exe)), "")  # noqa: E731
