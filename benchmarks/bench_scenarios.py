@@ -109,8 +109,24 @@ def _rm(*paths: str) -> Argv:
     return ["rm", "-rf", *paths]
 
 
-# Last untimed step before a run that follows a deletion: the filesystem finishes the
-# deletion (journal commit, discards) before the clock starts, not inside the next tool's run.
+# What a run leaves (its venv, a cache a cold run starts without) is moved aside into
+# `.retired/`, not deleted: deleting thousands of files keeps ext4 busy (journal, discards)
+# for seconds, and the next run's mkdirs were 5x slower for it, whichever tool made them.
+# run.py deletes the work directory, `.retired/` with it, after the scenario.
+RETIRE = 'for p in "$@"; do if [ -e "$p" ]; then mkdir -p .retired && mv "$p" ".retired/$p.$(date +%s%N)"; fi; done'
+
+
+def _retire(*paths: str) -> Argv:
+    return ["sh", "-c", RETIRE, "retire", *paths]
+
+
+def retired(steps: List[Argv]) -> List[str]:
+    """The paths `steps` move aside (what a run starts without)."""
+    return [p for argv in steps if argv[:3] == ["sh", "-c", RETIRE] for p in argv[4:]]
+
+
+# The last untimed step before a run: the previous runs' writes reach the disk before the
+# clock starts, not inside the next tool's run.
 _SETTLE: Argv = ["sync"]
 
 
@@ -128,7 +144,7 @@ def _resolve_commands(t: Tools, w: Path) -> Dict[str, Argv]:
 
 
 def _wipe_caches(t: Tools, w: Path) -> PerTool:
-    return {"pkm": [_rm(PKM_HOME)], "uv": [_rm(UV_CACHE)], "pip": [_rm(PIP_CACHE)]}
+    return {"pkm": [_retire(PKM_HOME)], "uv": [_retire(UV_CACHE)], "pip": [_retire(PIP_CACHE)]}
 
 
 def _install_setup(t: Tools, w: Path) -> PerTool:
@@ -145,9 +161,9 @@ def _install_setup(t: Tools, w: Path) -> PerTool:
 
 def _fresh_venvs(t: Tools, w: Path) -> PerTool:
     return {
-        "pkm": [_rm("venv-pkm"), [t.bin("pkm"), "venv", "-q", "venv-pkm"], _SETTLE],
-        "uv": [_rm("venv-uv"), [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"], _SETTLE],
-        "pip": [_rm("venv-pip"), [t.python, "-m", "venv", "--without-pip", "venv-pip"], _SETTLE],
+        "pkm": [_retire("venv-pkm"), [t.bin("pkm"), "venv", "-q", "venv-pkm"], _SETTLE],
+        "uv": [_retire("venv-uv"), [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"], _SETTLE],
+        "pip": [_retire("venv-pip"), [t.python, "-m", "venv", "--without-pip", "venv-pip"], _SETTLE],
     }
 
 
@@ -274,7 +290,7 @@ SCENARIOS = [
             "uv": [t.bin("uv"), "venv", "-q", "--python", t.python, "venv-uv"],
             "python": [t.python, "-m", "venv", "--without-pip", "venv-python"],
         },
-        before_each=lambda t, w: {tool: [_rm(f"venv-{tool}"), _SETTLE] for tool in ("pkm", "uv", "python")},
+        before_each=lambda t, w: {tool: [_retire(f"venv-{tool}"), _SETTLE] for tool in ("pkm", "uv", "python")},
         available=_has("venv"),
         goals={"uv": ("x", 2.0)},
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent.parent / "benchmarks"
 sys.path.append(str(BENCHMARKS))  # appended: nothing of the suite's own gets shadowed
 
-from bench_scenarios import REPO, REQUIREMENTS, RUN_SCRIPT, SCENARIOS, Tools, environment  # noqa: E402
+from bench_scenarios import REPO, REQUIREMENTS, RUN_SCRIPT, SCENARIOS, Tools, environment, retired  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_run", BENCHMARKS / "run.py")
 run = sys.modules["bench_run"] = importlib.util.module_from_spec(_spec)  # dataclasses look it up
@@ -29,7 +30,7 @@ def tools(tmp_path):
 
 
 def _wiped(steps, work):
-    return {str(work / p) for argv in steps if argv[:2] == ["rm", "-rf"] for p in argv[2:]}
+    return {str(work / p) for p in retired(steps)}
 
 
 @pytest.mark.parametrize("name", PEERED)
@@ -75,7 +76,7 @@ def test_install_inputs_come_from_the_untimed_setup_and_go_to_fresh_venvs(name, 
         assert "requirements.txt" in commands[tool]
         assert any(argv[-2:] == ["-o", "requirements.txt"] for argv in setup[tool])
     for tool in ("pkm", "uv", "pip"):
-        assert before[tool][0] == ["rm", "-rf", f"venv-{tool}"] and f"venv-{tool}" in before[tool][1]
+        assert retired(before[tool][:1]) == [f"venv-{tool}"] and f"venv-{tool}" in before[tool][1]
         assert before[tool][-1] == ["sync"]  # every tool's run starts after the deletions are done
         assert any(f"venv-{tool}" in arg for arg in commands[tool])
 
@@ -197,3 +198,15 @@ def test_project_scenarios_give_each_tool_its_own_synced_copy(tools, tmp_path):
         setup = scenario.setup(tools, tmp_path)
         assert setup["pkm"][0][1:] == ["sync", "-q", "--project", "proj-pkm"]
         assert setup["uv"][0][1:3] == ["sync", "-q"]
+
+
+def test_what_a_run_leaves_is_moved_aside_not_deleted(tools, tmp_path):
+    [retire, *_] = BY_NAME["install-warm"].before_each(tools, tmp_path)["uv"]
+    for round_number in range(2):
+        (tmp_path / "venv-uv" / "lib").mkdir(parents=True)
+        (tmp_path / "venv-uv" / "lib" / "f").write_text(str(round_number))
+        subprocess.run(retire, cwd=tmp_path, check=True)
+        assert not (tmp_path / "venv-uv").exists()
+    kept = sorted((tmp_path / ".retired").iterdir())
+    assert [(p / "lib" / "f").read_text() for p in kept] == ["0", "1"]  # both rounds', by name
+    subprocess.run(retire, cwd=tmp_path, check=True)  # nothing to move: not an error
