@@ -336,7 +336,7 @@ SCENARIOS = [
         before_each=_fresh_venvs,
         available=_has("lock", "sync", "venv"),
         files=_REQ_FILES,
-        runs=(5, 1),
+        runs=(7, 1),  # pip's rounds take ~5 s: seven keep the whole row near a minute and a half
         quick_runs=(2, 1),
         goals={"uv": ("x", 1.5), "pip": ("x", 0.1)},
     ),
