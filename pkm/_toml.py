@@ -8,7 +8,7 @@ import sys
 
 from pkm.errors import InputFileError
 
-TYPE_CHECKING = False  # settings read TOML on every command: no typing or pathlib at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import Any
 

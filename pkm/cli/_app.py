@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-TYPE_CHECKING = False  # typing is not imported: a quick command's start pays for every module
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 

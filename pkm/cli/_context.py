@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pkm.ui import Console
 
-TYPE_CHECKING = False  # no typing/pathlib/argparse at run time: quick commands import this
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     import argparse
     from pathlib import Path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-TYPE_CHECKING = False  # typing is not imported at run time: quick commands import this module
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -14,7 +14,7 @@ import shlex
 
 from pkm.cli._options import add_index_options
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     import argparse
 

@@ -9,7 +9,7 @@ import sys
 from pkm.env.interpreter import probe
 from pkm.errors import NotFoundError, PkmError, UsageError
 
-TYPE_CHECKING = False  # `pkm venv` imports this: no typing or pathlib at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import Callable, Iterator, Mapping
 

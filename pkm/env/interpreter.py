@@ -11,7 +11,7 @@ from types import MappingProxyType
 from pkm._used import mark_used
 from pkm.errors import NotFoundError, PkmError
 
-TYPE_CHECKING = False  # `pkm venv` imports this: no typing at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import Any, Callable, Sequence, Tuple
 

@@ -8,7 +8,7 @@ from collections import namedtuple
 from pkm.env._activate import activation_scripts
 from pkm.errors import NotFoundError, PkmError
 
-TYPE_CHECKING = False  # `pkm venv` imports this: no typing or pathlib at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from pathlib import Path
 

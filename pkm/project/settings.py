@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from pkm.errors import InputFileError, UsageError
 
-TYPE_CHECKING = False  # every command reads settings: no typing or pathlib at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import Any, Callable, Mapping
 

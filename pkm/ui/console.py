@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-TYPE_CHECKING = False  # quick commands import this: no typing at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import IO, Any
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-TYPE_CHECKING = False  # quick commands import this: no typing at run time
+TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (README, Development)
 if TYPE_CHECKING:
     from typing import IO
 
