@@ -8,7 +8,8 @@ starts the same way (a console script of one interpreter; the runtime
 scenarios run `python -m pkm.run` from a venv holding only pkm, and the
 script's floor from a venv holding only its dependencies). Each scenario runs
 every tool in turn (pkm, uv, pip, pkm, uv, pip, ...) after a warm-up, so
-machine noise spreads evenly. The scenarios, with their exact commands (timed,
+machine noise spreads evenly. Scenarios run in a scratch directory under the
+system's temporary directory, outside any project. The scenarios, with their exact commands (timed,
 and untimed set-up such as a fresh venv or a wiped cache), are in
 bench_scenarios.py; every command is written out with the numbers. Results:
 DIR/results.json, DIR/results.md (with pkm's goals, met or missed) and
@@ -26,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
 
     tools = prepare_tools(args.tools_dir, log=log)
     load_before = os.getloadavg()[0]
-    work = args.out.resolve() / "work"
+    # Outside any project (`--out` may well be inside one, as bench-out/ is inside pkm's):
+    # every tool looks for a pyproject.toml upward, and a scenario is "in an empty directory".
+    work = Path(tempfile.mkdtemp(prefix="pkm-bench-"))
     rows: list[dict] = []
     notes = [f"peers: {', '.join(PINS[:2])}; environment added to every command: "
              + " ".join(f"{k}={v}" for k, v in environment(Path("WORK"))[1].items())]
