@@ -158,12 +158,32 @@ def _from_file(f: Field, value: Any, path: str, text: str, table: str | None) ->
     return value
 
 
+# `pkm` used as a TOML key: followed (past a closing quote and blanks) by `.`, `=` or `]`,
+# or ending a line (a broken header, which the parser must get to report).
+_PKM_KEY = r"""(?m)pkm["']?[ \t]*(?:[.=\]]|$)"""
+# A header of a table below [tool.pkm] ([tool.pkm.build], [[tool.pkm.x]]): it sets no key of [tool.pkm].
+_SUBTABLE_HEADER = r"""[ \t]*\[\[?[ \t]*tool[ \t]*\.[ \t]*["']?pkm["']?[ \t]*\."""
+
+
+def _may_set_keys(text: str) -> bool:
+    """False only when `text` cannot give [tool.pkm] a key of its own: no `pkm` key but in the
+    headers of its subtables. Parsing TOML (and importing tomllib) is most of a quick command's
+    cost; a project with only [tool.pkm.build] or [tool.pkm.tasks] tables pays none of it here."""
+    import re
+
+    for found in re.finditer(_PKM_KEY, text):
+        start = text.rfind("\n", 0, found.start()) + 1
+        if not re.match(_SUBTABLE_HEADER, text[start:found.end()]):
+            return True
+    return False
+
+
 def _file_layer(path: str, table: tuple[str, ...], warn: Callable[[str], None] | None) -> dict[str, tuple[Any, str]]:
     from pkm._toml import parse_toml, read_text  # only when a file exists: most runs read no TOML
 
     text = read_text(path)
-    if table and "pkm" not in text:
-        return {}  # a pyproject.toml without [tool.pkm] (in any TOML spelling) is not parsed here
+    if table and not _may_set_keys(text):
+        return {}  # settings live in [tool.pkm] itself: a pyproject.toml without keys there is not parsed
     data = parse_toml(text, path)
     for part in table:
         data = data.get(part, {})

@@ -178,7 +178,8 @@ def test_pkm_venv_starts_without_pathlib_typing_json_or_toml(pkm_env, tmp_path):
         "print(sorted(m for m in ('pathlib', 'typing', 'tomllib', 'tomli', 'urllib.parse', 'email', 'http.client',"
         " 'packaging', 'subprocess', 'hashlib', 'json', 'pkm.project._pyproject', 'pkm.ui.progress') if m in sys.modules))"
     )
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '1'\n")  # settings look for it
+    # Settings look for a pyproject.toml; one whose [tool.pkm] has only subtables holds none.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\nversion = '1'\n[tool.pkm.tasks]\nt = 'x'\n")
     for name in ("first", "second"):
         proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], capture_output=True, text=True,
                               cwd=tmp_path, env=pkm_env)

@@ -131,3 +131,29 @@ def test_config_command_with_a_broken_pyproject_exits_2(run_pkm, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"error: {tmp_path / 'pyproject.toml'}:1: invalid TOML")
     assert "hint:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("text", [
+    '[tool.pkm]\noffline = true\n',
+    '[tool."pkm"]\noffline = true\n',
+    '[ tool . pkm ]\noffline = true\n',
+    'tool.pkm.offline = true\n',
+    '[tool]\npkm.offline = true\n',
+    '[tool]\npkm = { offline = true }\n',
+    'tool = { pkm = { offline = true } }\n',
+    '[tool.pkm.tasks]\ntest = "pytest"\n[tool.pkm]\noffline = true\n',
+])
+def test_tool_pkm_is_read_in_every_toml_spelling(where, text):
+    # A pyproject.toml whose [tool.pkm] cannot hold a key is not parsed for settings (quick
+    # commands skip the TOML parser); every way of giving it one must still be read.
+    project, environ, _ = where
+    write(project / "pyproject.toml", text + '[project]\nname = "p"\nversion = "1"\n')
+    assert load_settings(cwd=project, environ=environ).offline is True
+
+
+def test_subtables_of_tool_pkm_set_no_setting(where):
+    project, environ, _ = where
+    write(project / "pyproject.toml", '[project]\nname = "p"\n[tool.pkm.tasks]\noffline = "echo"\n'
+                                      '[[tool.pkm.extensions]]\noffline = 1\n')
+    s = load_settings(cwd=project, environ=environ)
+    assert s.offline is False and s.sources["offline"] == "default"
