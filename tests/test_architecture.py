@@ -8,8 +8,8 @@ from checks.imports import Rule, stdlib_violations, violations
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Shared value modules: any layer may use them (errors, TOML reading, the version).
-SHARED = frozenset({"pkm", "pkm.errors", "pkm._toml", "pkm._used"})
+# Shared modules: any layer may use them (errors, TOML reading, the version, lazy packages).
+SHARED = frozenset({"pkm", "pkm.errors", "pkm._toml", "pkm._used", "pkm._lazy"})
 ANY = None
 # pkm_runtime locates the scripts that run in other interpreters (hooks/); these layers run them.
 WITH_RUNTIME = frozenset({"packaging", "tomli", "tomlkit", "pkm_runtime"})
@@ -20,6 +20,7 @@ RULES = {
     "pkm.errors": Rule(pkm=frozenset()),
     "pkm._toml": Rule(pkm=frozenset()),
     "pkm._used": Rule(pkm=frozenset()),
+    "pkm._lazy": Rule(pkm=frozenset()),
     "pkm.__main__": Rule(pkm=frozenset({"pkm.cli"})),
     "pkm.cli": Rule(pkm=ANY, third_party=WITH_RUNTIME),
     "pkm.run": Rule(pkm=ANY, third_party=WITH_RUNTIME),

@@ -6,7 +6,7 @@ of them does not import the others.
 
 from __future__ import annotations
 
-import sys
+from pkm._lazy import lazy_names
 
 __all__ = [
     "InstalledDist",
@@ -30,16 +30,4 @@ _HOME = {
     "Venv": "venv", "create_venv": "venv", "is_venv": "venv", "read_venv": "venv",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOME:
-        raise AttributeError(f"module 'pkm.env' has no attribute {name!r}")
-    module = f"pkm.env.{_HOME[name]}"
-    __import__(module)  # not importlib: the quick commands' start path imports as little as it can
-    value = getattr(sys.modules[module], name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _HOME)

@@ -6,7 +6,7 @@ The names below are loaded on first use (PEP 562): every command reads
 
 from __future__ import annotations
 
-import sys
+from pkm._lazy import lazy_names
 
 __all__ = ["Project", "find_project", "in_workspace", "load_project", "parse_project", "workspace_members"]
 
@@ -15,16 +15,4 @@ _HOME = {
     "parse_project": "_pyproject", "in_workspace": "_workspace", "workspace_members": "_workspace",
 }
 
-
-def __getattr__(name: str) -> object:
-    if name not in _HOME:
-        raise AttributeError(f"module 'pkm.project' has no attribute {name!r}")
-    module = f"pkm.project.{_HOME[name]}"
-    __import__(module)
-    value = getattr(sys.modules[module], name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _HOME)
