@@ -251,22 +251,24 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     notes = [f"peers: {', '.join(PINS[:2])}; environment added to every command: "
              + " ".join(f"{k}={v}" for k, v in environment(Path("WORK"))[1].items())]
-    for scenario in SCENARIOS:
-        if args.only and scenario.name not in args.only:
-            continue
-        if not scenario.available(tools):
-            log(f"{scenario.name}: skipped (pkm does not have this command yet)")
-            continue
-        counts = scenario.quick_runs if args.quick else scenario.runs
-        if counts is None:
-            log(f"{scenario.name}: skipped by --quick (too slow; run without --quick)")
-            notes.append(f"{scenario.name}: skipped by --quick")
-            continue
-        runs, warmup = counts
-        log(f"{scenario.name}: {scenario.description} ({runs} runs each after {warmup} warm-up, interleaved)")
-        notes.append(f"{scenario.name}: {scenario.description}")
-        rows += [r.as_json() for r in run_scenario(scenario, tools, work / scenario.name, runs, warmup)]
-    shutil.rmtree(work, ignore_errors=True)
+    try:  # the work directory goes at the end (deleting it between scenarios would slow the next)
+        for scenario in SCENARIOS:
+            if args.only and scenario.name not in args.only:
+                continue
+            if not scenario.available(tools):
+                log(f"{scenario.name}: skipped (pkm does not have this command yet)")
+                continue
+            counts = scenario.quick_runs if args.quick else scenario.runs
+            if counts is None:
+                log(f"{scenario.name}: skipped by --quick (too slow; run without --quick)")
+                notes.append(f"{scenario.name}: skipped by --quick")
+                continue
+            runs, warmup = counts
+            log(f"{scenario.name}: {scenario.description} ({runs} runs each after {warmup} warm-up, interleaved)")
+            notes.append(f"{scenario.name}: {scenario.description}")
+            rows += [r.as_json() for r in run_scenario(scenario, tools, work / scenario.name, runs, warmup)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     # The load says how much else ran: on a shared machine it moves numbers between scenarios
     # (interleaving only evens it out between the tools of one scenario).
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, " \
