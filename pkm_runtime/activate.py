@@ -2,6 +2,10 @@
 
     finder = activate(manifest, path="/.../runtime-v1/<key>.json", on_demand=callback)
 
+A context whose manifest names a view (a directory merging its trees, for
+packages that expect siblings in one site-packages) gets that one directory on
+sys.path, ahead of the host's site-packages; the finder serves the rest.
+
 After it, the context's distributions import ahead of the host environment's,
 `importlib.metadata` sees them, the project's extensions are armed, and child
 processes started with this interpreter (`subprocess`, `multiprocessing` spawn)
@@ -18,6 +22,7 @@ __all__ = ["ENV_MANIFEST", "activate", "current", "deactivate"]
 
 ENV_MANIFEST = "PKM_RUNTIME_MANIFEST"
 _active = []
+_views = []
 
 
 def current():
@@ -33,7 +38,10 @@ def deactivate():
     for finder in list(sys.meta_path):
         if isinstance(finder, (ContextFinder, OnDemandFinder)):
             sys.meta_path.remove(finder)
-    del _active[:]
+    for view in _views:
+        if view in sys.path:
+            sys.path.remove(view)
+    del _active[:], _views[:]
 
 
 def _report_host(name, where):
@@ -48,11 +56,19 @@ def activate(manifest, path=None, on_demand=None, report=True):
     nothing). `on_demand(name)` returns manifest entries for an import nothing provides,
     or raises ModuleNotFoundError. `report` names imports served by the host environment.
     Raises `pkm_runtime.extensions.ExtensionError` when a declared extension cannot apply.
-    Cost: one dict insertion per top-level name; no file is opened here.
+    Cost: one dict insertion per top-level name; no file is opened here. With a view: one
+    sys.path insertion instead, for the distributions it serves.
     """
     if _active:
         return _active[0]
-    finder = ContextFinder(manifest.get("distributions", ()), report=_report_host if report else None)
+    distributions = manifest.get("distributions", ())
+    view = manifest.get("view")
+    if view:
+        distributions = [dist for dist in distributions if not dist.get("in_view")]
+        if view not in sys.path:
+            sys.path.insert(_before_site_packages(), view)
+            _views.append(view)
+    finder = ContextFinder(distributions, report=_report_host if report else None)
     meta = sys.meta_path
     position = next((i for i, f in enumerate(meta) if f is PathFinder), len(meta))
     meta.insert(position, finder)
@@ -76,6 +92,20 @@ def activate(manifest, path=None, on_demand=None, report=True):
         install(extensions.get("extensions", {}), extensions.get("patches", {}),
                 override=bool(extensions.get("override")))
     return finder
+
+
+def _before_site_packages():
+    """The sys.path index of the host's first site-packages directory (len(sys.path) if none):
+    a view goes there, after the script's directory and the standard library, before the host."""
+    import site
+
+    dirs = list(getattr(site, "getsitepackages", lambda: [])())
+    user = getattr(site, "getusersitepackages", lambda: None)()
+    host = {os.path.normcase(os.path.abspath(d)) for d in dirs + ([user] if user else [])}
+    for index, entry in enumerate(sys.path):
+        if entry and os.path.normcase(os.path.abspath(entry)) in host:
+            return index
+    return len(sys.path)
 
 
 def _export(path):

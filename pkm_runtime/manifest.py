@@ -8,6 +8,10 @@
      "paths": [], "pth_imports": [], "on_demand": "known",
      "extensions": {"extensions": {}, "patches": {}, "override": false}}
 
+A context with a tree that expects sibling wheels beside it (a relative ELF run
+path) also has `"view": "/.../views-v1/<key>"`, one directory merging its trees,
+and `"in_view": true` on each distribution the view serves (`pkm.run._view`).
+
 Written whole (temp file + rename) by pkm's cold and on-demand paths; read by
 `pkm_runtime.activate` and by the `sitecustomize` of child processes. Beside
 each `<key>.json` sits `<key>.bin`, the same dict in `marshal` format: the warm
@@ -63,10 +67,13 @@ def read(path):
 
 
 def usable(data, interpreter):
-    """Whether a manifest serves this interpreter and every tree it names still exists."""
+    """Whether a manifest serves this interpreter and every tree (and its view) it names still exists."""
     if data.get("interpreter") != interpreter:
         return False
     isdir = os.path.isdir
+    view = data.get("view")
+    if view and not isdir(view):
+        return False
     return all(isdir(dist["tree"]) for dist in data["distributions"])
 
 

@@ -120,14 +120,15 @@ def _gc(store, ctx: Context, *, dry_run: bool, min_age: float, max_age_days: flo
         detail = f" ({e.detail})" if e.detail else ""
         lines.append(f"{verb} {e.kind} {e.name}{detail}  {format_bytes(e.size)}")
     lines.append(f"{verb} {len(report.removed)} entries, {format_bytes(report.bytes_freed)}"
-                 f" {'would be ' if dry_run else ''}freed; kept {report.kept_blobs} blobs, {report.kept_trees} trees"
-                 f" and {report.kept_cache} cache entries")
+                 f" {'would be ' if dry_run else ''}freed; kept {report.kept_blobs} blobs, {report.kept_trees} trees,"
+                 f" {report.kept_views} views and {report.kept_cache} cache entries")
     data = {
         "dry_run": dry_run,
         "max_age_days": max_age_days,
         "removed": [_entry_data(e) for e in report.removed],
         "bytes_freed": report.bytes_freed,
-        "kept": {"blobs": report.kept_blobs, "trees": report.kept_trees, "cache": report.kept_cache},
+        "kept": {"blobs": report.kept_blobs, "trees": report.kept_trees, "views": report.kept_views,
+                 "cache": report.kept_cache},
         "failed": [_entry_data(e) for e in report.failed],
     }
     ctx.console.summary("\n".join(lines), data=data)

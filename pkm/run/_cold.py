@@ -220,6 +220,14 @@ def compile_later(manifest: Dict[str, Any]) -> None:
                 store.compile_tree(tree.name, sys.executable)
         except Exception:  # noqa: BLE001 - nobody waits for this; the tree stays usable without bytecode
             continue
+    view = manifest.get("view")
+    if view:
+        from pkm.store._view import add_bytecode
+
+        try:
+            add_bytecode(Store(Path(view).parent.parent), Path(view))
+        except Exception:  # noqa: BLE001 - as above: the view works without it
+            pass
 
 
 def describe_tree(tree: Path, name: str, version: str, requested: bool) -> Dict[str, Any]:
@@ -286,10 +294,14 @@ def _save(request: Dict[str, Any], data: Dict[str, Any], session: Session) -> No
         return
     from pkm_runtime import manifest
 
+    from pkm.run._view import view_key
+
     manifest.write(request["manifest"], data)
     digests = sorted(Path(e["tree"]).name for e in data["distributions"])
     if digests:
-        session.ctx.store().add_root(Path(request["manifest"]), "runtime", trees=digests, blobs=digests)
+        view = view_key(data)
+        session.ctx.store().add_root(Path(request["manifest"]), "runtime", trees=digests, blobs=digests,
+                                     views=[view] if view else [])
 
 
 def prepare(request: Dict[str, Any]) -> Dict[str, Any]:
@@ -303,6 +315,10 @@ def prepare(request: Dict[str, Any]) -> Dict[str, Any]:
             requested = {_canonical(r.name) for r in spec.requirements}
             entries = _materialize(resolution, session, requested)
         data = _manifest(request["context"], spec, entries)
+        if entries:
+            from pkm.run._view import attach_view
+
+            attach_view(data, session.ctx.store())
         _save(request, data, session)
     return data
 

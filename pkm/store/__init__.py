@@ -9,11 +9,13 @@ Layout (the root is passed in; the library never reads environment variables)::
                                 `.pyc` for each interpreter in `__pycache__`,
                                 files read-only; importable as a sys.path entry
     trees/<sha>/.pkm-complete   the completion marker (JSON: version, wheel,
-                                sha256, files, interpreters, written); a tree
-                                without a readable marker does not exist
+                                sha256, files, interpreters, written, outside:
+                                the run paths leading to other wheels, `_elf`);
+                                a tree without a readable marker does not exist
     tmp/                        staging on the same filesystem (atomic renames)
     locks/<name>.lock           flock files; the holder writes its pid + command
     roots/<key>.json            the roots registry (below)
+    views-v1/<key>/             trees merged by hard links for the runtime (`_view`)
     <name>-v<N>/                buckets for other layers (`store.bucket(...)`):
                                 metadata-v1, runtime-v1, builds-v1, index-v1
 
@@ -41,9 +43,10 @@ manifest), `kind` a word for people (`environment`, `lock`, `manifest`), and
 the lists are sha256 digests (a tree is named by its wheel's digest, so a
 root that wants both the wheel and its tree lists the digest in both). The
 record lives at `roots/<sha256(abs path)[:32]>.json` as
-`{"version": 1, "path", "kind", "trees", "blobs"}`; registering the same path
-again replaces it, `remove_root(path)` drops it. `gc` keeps every blob and
-tree a live root lists, drops roots whose path is gone, and removes other
+`{"version": 1, "path", "kind", "trees", "blobs"}` (plus `"views"`, view
+keys, when it has any); registering the same path
+again replaces it, `remove_root(path)` drops it. `gc` keeps every blob,
+tree and view a live root lists, drops roots whose path is gone, and removes other
 entries older than `min_age` (default one hour: a command may not have
 registered its root yet).
 

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Union
 
-__all__ = ["atomic_write", "fsync_dir", "copy_hashed", "hash_file", "remove_tree"]
+__all__ = ["atomic_write", "fsync_dir", "copy_hashed", "hash_file", "remove_tree", "unlink_missing_ok"]
 
 Data = Union[bytes, str]
 
@@ -50,7 +50,7 @@ def atomic_write(path: Path, data: Data, *, mode: int = 0o644, tmp_dir: Path | N
         os.chmod(tmp, mode)
         os.replace(tmp, str(path))
     except BaseException:
-        _unlink(tmp)
+        unlink_missing_ok(tmp)
         raise
     fsync_dir(path.parent)
     return path
@@ -111,10 +111,11 @@ def remove_tree(path: Path) -> None:
         else:
             shutil.rmtree(str(path), onerror=make_writable_and_retry)
     else:
-        _unlink(str(path))
+        unlink_missing_ok(str(path))
 
 
-def _unlink(path: str) -> None:
+def unlink_missing_ok(path) -> None:
+    """Remove a file; one already gone is fine."""
     try:
         os.unlink(path)
     except FileNotFoundError:

@@ -15,9 +15,10 @@ from typing import Iterator, List, Optional, Tuple
 
 from pkm.errors import PkmError
 from pkm.store._atomic import atomic_write
+from pkm.store._members import MARKER
 from pkm.store._record import parse_record
 
-__all__ = ["FILE_LIST", "read_file_list", "write_file_list", "tree_files"]
+__all__ = ["FILE_LIST", "make_read_only", "read_file_list", "write_file_list", "tree_files"]
 
 FILE_LIST = ".pkm-files"
 _VERSION = 1
@@ -64,3 +65,16 @@ def read_file_list(tree: Path) -> Optional[List[Row]]:
         return [(str(rel), int(size), str(digest), bool(executable)) for rel, size, digest, executable in data["files"]]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def make_read_only(root: Path, executables: set[str]) -> list:
+    """Drop write permission from every file under `root` (directories stay writable,
+    so other interpreters can add bytecode and eviction can rename); returns every file as
+    (relative path, size, executable), the store's own files left out."""
+    files = []
+    for rel, path, st in tree_files(root, ignore=(MARKER, FILE_LIST)):
+        mode = 0o555 if path in executables or st.st_mode & 0o100 else 0o444
+        if (st.st_mode & 0o777) != mode:
+            os.chmod(path, mode)
+        files.append((rel, st.st_size, mode == 0o555))
+    return files

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from pkm.errors import PkmError
-from pkm.store._atomic import hash_file, remove_tree
+from pkm.store._atomic import hash_file, remove_tree, unlink_missing_ok
 from pkm.store._lock import FileLock, LockTimeoutError
 from pkm.store._filelist import FILE_LIST, read_file_list
 from pkm.store._members import MARKER
@@ -55,6 +55,7 @@ class GcReport:
     kept_blobs: int = 0
     kept_trees: int = 0
     kept_cache: int = 0  # cache entries used within max_age, or in use right now
+    kept_views: int = 0
     failed: list = field(default_factory=list)  # list[Entry]; detail says why it could not be listed or removed
 
     @property
@@ -195,8 +196,8 @@ def _tree_problem(store: Store, path: Path) -> str | None:
 
 def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0,
        max_age: float = DEFAULT_MAX_AGE) -> GcReport:
-    """Remove cache entries unused for `max_age` seconds, then blobs and trees no live root
-    refers to, dead roots, and stale staging files.
+    """Remove cache entries unused for `max_age` seconds, then blobs, trees and views no live
+    root refers to, dead roots, and stale staging files.
 
     Caches first (`_prune`: built wheels, build envs, failed-build logs, metadata, pages, HTTP
     answers, interpreter probes; an entry locked by its owner is in use and kept), so a build
@@ -215,30 +216,33 @@ def gc(store: Store, *, dry_run: bool = False, min_age: float = 3600.0,
         gone = prune_caches(store, report, max_age=max_age, dry_run=dry_run, now=now)
         live_trees: set[str] = set()
         live_blobs: set[str] = set()
+        live_views: set[str] = set()
         for root in store.roots():
             pruned = os.path.abspath(str(root.path)) in gone  # a build env: dead, or as good as dead in a dry run
             if root.alive and not pruned:
                 live_trees |= root.trees
                 live_blobs |= root.blobs
+                live_views |= root.views
             else:
                 why = ("unreadable record" if not root.readable else f"its {root.kind} is pruned as unused" if pruned
                        else f"{root.kind} {root.path} no longer exists")
                 report.removed.append(Entry("root", str(root.path), why, _size(root.record)))
                 if not dry_run:
-                    _unlink(root.record)
+                    unlink_missing_ok(root.record)
         for path in _blobs(store):
             if path.name in live_blobs or _age(path, now) < min_age:
                 report.kept_blobs += 1
                 continue
             report.removed.append(Entry("blob", path.name, "", _size(path)))
             if not dry_run:
-                _unlink(path)
+                unlink_missing_ok(path)
         for path in _trees(store):
             marker = path / MARKER
             if path.name in live_trees or _age(marker if marker.exists() else path, now) < min_age:
                 report.kept_trees += 1
                 continue
             _gc_tree(store, path, report, dry_run)
+        _gc_views(store, live_views, report, dry_run=dry_run, min_age=min_age, now=now)
         if not dry_run:
             _sweep_tree_locks(store)
         tmp = store.root / "tmp"
@@ -264,9 +268,45 @@ def _gc_tree(store: Store, path: Path, report: GcReport, dry_run: bool) -> None:
         report.removed.append(Entry("tree", path.name, _wheel_name(store, path), _size(path)))
         if not dry_run:
             store._evict_tree(path, None)
-            _unlink(lock.path)  # safe while held: waiters notice the file changed and retry
+            unlink_missing_ok(lock.path)  # safe while held: waiters notice the file changed and retry
     finally:
         lock.release()
+
+
+def _gc_views(store: Store, live: set, report: GcReport, *, dry_run: bool, min_age: float, now: float) -> None:
+    """Remove the views (`_view`) no live root lists and nobody built or used within `min_age`;
+    one being built or extended right now (its lock held) is kept."""
+    from pkm.store._view import VIEW_MARKER, VIEWS, remove_view, view_trees
+
+    base = store.root / VIEWS
+    for name in sorted(os.listdir(base)) if base.is_dir() and not base.is_symlink() else ():
+        path = base / name
+        marker = path / VIEW_MARKER
+        if name in live or _age(marker if marker.exists() else path, now) < min_age:
+            report.kept_views += 1
+            continue
+        lock = FileLock(store.root / "locks" / f"view-{name}.lock", timeout=0)
+        if dry_run and not lock.path.exists():
+            lock = None  # test nothing: taking it would leave a lock file behind
+        try:
+            if lock is not None:
+                lock.acquire()
+        except LockTimeoutError:
+            report.kept_views += 1
+            continue
+        try:
+            trees = view_trees(path)
+            detail = "incomplete" if trees is None else f"merges {len(trees)} trees"
+            report.removed.append(Entry("view", name, detail, _size(path)))
+            if not dry_run:
+                if path.is_symlink() or not path.is_dir():
+                    unlink_missing_ok(path)
+                else:
+                    remove_view(store, path)
+                unlink_missing_ok(lock.path)  # safe while held: waiters notice the file changed and retry
+        finally:
+            if lock is not None:
+                lock.release()
 
 
 def _sweep_tree_locks(store: Store) -> None:
@@ -285,7 +325,7 @@ def _sweep_tree_locks(store: Store) -> None:
             continue  # someone is unpacking it right now
         try:
             if not (store.root / "trees" / digest).exists():
-                _unlink(lock.path)
+                unlink_missing_ok(lock.path)
         finally:
             lock.release()
 
@@ -301,12 +341,6 @@ def _age(path: Path, now: float) -> float:
     except FileNotFoundError:
         return 0.0
 
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 # -- info ---------------------------------------------------------------------

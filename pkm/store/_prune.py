@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple
 
-from pkm.store._atomic import remove_tree
+from pkm.store._atomic import remove_tree, unlink_missing_ok
 from pkm.store._lock import FileLock, LockTimeoutError
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _prune_entry(store: Store, bucket: CacheBucket, item: _Found, lock_names: Tu
             report.kept_cache += 1
         elif _remove(item, bucket, report, dry_run, now, gone):
             for lock in held:
-                _unlink(lock.path)  # safe while held: waiters notice the file changed and retry
+                unlink_missing_ok(lock.path)  # safe while held: waiters notice the file changed and retry
     finally:
         for lock in reversed(held):
             lock.release()
@@ -173,7 +173,7 @@ def _remove(item: _Found, bucket: CacheBucket, report: GcReport, dry_run: bool, 
         size = _size(item.path)
         if not dry_run:
             if item.is_entry_dir and bucket.marker:
-                _unlink(item.path / bucket.marker)  # first: no reader takes a half-removed entry
+                unlink_missing_ok(item.path / bucket.marker)  # first: no reader takes a half-removed entry
             remove_tree(item.path)
     except OSError as exc:
         report.failed.append(Entry("cache", name, _why(exc), bucket=bucket.name))
@@ -232,10 +232,3 @@ def _age(path: Path, now: float) -> float:
 
 def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -37,6 +37,7 @@ class Root:
     blobs: frozenset
     record: Path
     readable: bool = True
+    views: frozenset = frozenset()  # keys of views (`_view`) under views-v1/
 
     @property
     def alive(self) -> bool:
@@ -56,8 +57,9 @@ def _digests(values: Iterable[str], what: str) -> list[str]:
     return sorted({check_sha256(v) for v in values})
 
 
-def add_root(store: Store, path: Path, kind: str, *, trees: Iterable[str] = (), blobs: Iterable[str] = ()) -> Path:
-    """Record that `path` (made absolute) uses these trees and blobs, replacing any earlier record.
+def add_root(store: Store, path: Path, kind: str, *, trees: Iterable[str] = (), blobs: Iterable[str] = (),
+             views: Iterable[str] = ()) -> Path:
+    """Record that `path` (made absolute) uses these trees, blobs and views, replacing any earlier record.
 
     Call it again whenever the set changes; the record is written atomically.
     Returns the record's path.
@@ -68,6 +70,9 @@ def add_root(store: Store, path: Path, kind: str, *, trees: Iterable[str] = (), 
     path = Path(os.path.abspath(path))
     record = {"version": ROOT_VERSION, "path": str(path), "kind": kind,
               "trees": _digests(trees, "trees"), "blobs": _digests(blobs, "blobs")}
+    views = _digests(views, "views")
+    if views:  # only then: records without views stay as older pkm wrote them
+        record["views"] = views
     return atomic_write(_record_path(store, path), json.dumps(record, indent=1) + "\n")
 
 
@@ -95,7 +100,7 @@ def read_roots(store: Store) -> list[Root]:
             if record.get("version") != ROOT_VERSION:
                 raise ValueError("unknown version")
             roots.append(Root(Path(record["path"]), str(record["kind"]), frozenset(record["trees"]),
-                              frozenset(record["blobs"]), record_path))
+                              frozenset(record["blobs"]), record_path, views=frozenset(record.get("views", ()))))
         except FileNotFoundError:
             continue  # removed while we listed
         except (OSError, ValueError, KeyError, TypeError, AttributeError):

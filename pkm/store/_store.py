@@ -8,18 +8,18 @@ import re
 import secrets
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
 from pkm._used import mark_used
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
-from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree
-from pkm.store._filelist import FILE_LIST, tree_files, write_file_list
+from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree, unlink_missing_ok
+from pkm.store._elf import outside_run_paths
+from pkm.store._filelist import FILE_LIST, make_read_only, tree_files, write_file_list
 from pkm.store._lock import FileLock
 from pkm.store._members import MARKER, ArchiveLimits
-from pkm.store._unpack import unpack_wheel
+from pkm.store._unpack import unpack_wheel_file
 
 __all__ = ["Store", "TreeInfo", "STORE_VERSION", "MARKER"]
 
@@ -41,6 +41,9 @@ class TreeInfo:
     wheel: str
     files: int
     interpreters: tuple[str, ...]
+    # `"<file>: <run path>"` for each shared object finding libraries outside the tree
+    # (`_elf.outside_run_paths`); None when the marker predates the question (`Store.outside_run_paths`)
+    outside: tuple[str, ...] | None = None
 
 
 def is_sha256(value: str) -> bool:
@@ -176,7 +179,7 @@ class Store:
                 raise _mismatch(label, digest, got)
             return self._publish_blob(staged, dest)
         finally:
-            _unlink(staged)
+            unlink_missing_ok(staged)
 
     def _move_blob(self, src: Path, digest: str, dest: Path) -> Path:
         try:
@@ -191,7 +194,7 @@ class Store:
                 with open(src, "rb") as stream:
                     return self._copy_blob(stream, digest, dest, str(src))
         finally:
-            _unlink(src)
+            unlink_missing_ok(src)
 
     def _publish_blob(self, staged: Path, dest: Path) -> Path:
         os.chmod(staged, 0o444)
@@ -201,7 +204,7 @@ class Store:
         return dest
 
     def _evict_blob(self, path: Path, reason: str) -> None:
-        _unlink(path)
+        unlink_missing_ok(path)
         if self.on_evict is not None:
             self.on_evict("blob", path.name, reason)
 
@@ -223,8 +226,9 @@ class Store:
             record = json.loads((path / MARKER).read_text(encoding="utf-8"))
             if record.get("version") != MARKER_VERSION or record.get("sha256") != path.name:
                 return None
+            outside = record.get("outside")
             return TreeInfo(path, path.name, str(record["wheel"]), int(record["files"]),
-                            tuple(record["interpreters"]))
+                            tuple(record["interpreters"]), None if outside is None else tuple(map(str, outside)))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -260,37 +264,30 @@ class Store:
                 raise _mismatch(str(wheel), digest, got)
             staging = Path(tempfile.mkdtemp(dir=str(self.root / "tmp"), prefix=f"tree-{digest[:16]}-"))
             try:
-                files, executables = self._unpack(Path(wheel), name, staging)
+                files, executables = unpack_wheel_file(Path(wheel), name, staging, self.limits)
                 tags = []
                 if compile:
                     from pkm.store._bytecode import compile_here  # compileall: off a warm install's path
 
                     tags = [compile_here(staging, ddir=final)]
-                listed = _make_read_only(staging, executables)
+                listed = make_read_only(staging, executables)
                 write_file_list(staging, listed, tmp_dir=self.root / "tmp")
+                outside = outside_run_paths(str(staging), (rel for rel, _size, _x in listed))
                 os.chmod(staging, 0o755)
                 os.replace(staging, final)
             except BaseException:
                 remove_tree(staging)
                 raise
             fsync_dir(final.parent)
-            self._write_marker(final, name, files, tags)
+            self._write_marker(final, name, files, tags, outside)
         return final
 
-    def _unpack(self, wheel: Path, name: str, dest: Path) -> tuple[int, set[str]]:
-        try:
-            with zipfile.ZipFile(wheel) as zf:
-                members = unpack_wheel(zf, name, dest, self.limits)
-        except zipfile.BadZipFile as exc:
-            raise PkmError(f"cannot unpack {name}: not a valid zip archive", why=str(exc),
-                           hint="the file is truncated or corrupt; fetch it again") from exc
-        files = sum(1 for m in members if not m.is_dir)
-        executables = {os.path.join(str(dest), *m.parts) for m in members if m.executable}
-        return files, executables
-
-    def _write_marker(self, tree: Path, wheel: str, files: int, tags: list[str]) -> None:
+    def _write_marker(self, tree: Path, wheel: str, files: int, tags: list[str],
+                      outside: list[str] | tuple[str, ...] | None) -> None:
         record = {"version": MARKER_VERSION, "wheel": wheel, "sha256": tree.name, "files": files,
                   "interpreters": sorted(set(tags)), "written": time.time()}
+        if outside is not None:
+            record["outside"] = list(outside)
         # staged in tmp/, so a crash never leaves a stray file inside the tree
         atomic_write(tree / MARKER, json.dumps(record, indent=1) + "\n", mode=0o444, tmp_dir=self.root / "tmp")
 
@@ -310,10 +307,33 @@ class Store:
             from pkm.store._bytecode import compile_with
 
             tag = compile_with(python, info.path)
-            write_file_list(info.path, _make_read_only(info.path, set()), tmp_dir=self.root / "tmp")
+            write_file_list(info.path, make_read_only(info.path, set()), tmp_dir=self.root / "tmp")
             if tag not in info.interpreters:
-                self._write_marker(info.path, info.wheel, info.files, [*info.interpreters, tag])
+                self._write_marker(info.path, info.wheel, info.files, [*info.interpreters, tag], info.outside)
         return self.tree_info(digest) or info
+
+    def outside_run_paths(self, sha256: str) -> tuple[str, ...]:
+        """The run paths by which the tree's shared objects look for libraries outside it
+        (`"<file>: <run path>"`, see `_elf`); empty for a self-contained tree.
+
+        Computed when the tree is unpacked and kept in its marker; for a tree unpacked by an
+        older pkm it is computed now (cost: a few reads per shared object) and added to the
+        marker under the tree's lock. Raises NotFoundError if the tree is not published.
+        """
+        digest = check_sha256(sha256)
+        info = self.tree_info(digest)
+        if info is not None and info.outside is not None:
+            return info.outside
+        with self.lock(f"tree-{digest}", what=f"the tree {digest[:16]}"):
+            info = self.tree_info(digest)
+            if info is None:
+                raise NotFoundError(f"no tree {digest} in the store", hint="unpack the wheel into the store first")
+            if info.outside is None:
+                found = outside_run_paths(str(info.path), (rel for rel, _p, _st in
+                                                           tree_files(info.path, ignore=(MARKER, FILE_LIST))))
+                self._write_marker(info.path, info.wheel, info.files, list(info.interpreters), found)
+                return tuple(found)
+        return info.outside
 
     def evict_tree(self, sha256: str, reason: str) -> None:
         """Remove a tree (e.g. found corrupt), under its lock."""
@@ -352,11 +372,17 @@ class Store:
 
         return info(self)
 
-    def add_root(self, path: str | os.PathLike[str], kind: str, *, trees=(), blobs=()) -> Path:
+    def add_root(self, path: str | os.PathLike[str], kind: str, *, trees=(), blobs=(), views=()) -> Path:
         """Register (or update) what the environment, lock or manifest at `path` uses; see `_roots`."""
         from pkm.store._roots import add_root
 
-        return add_root(self, Path(path), kind, trees=trees, blobs=blobs)
+        return add_root(self, Path(path), kind, trees=trees, blobs=blobs, views=views)
+
+    def add_view(self, trees) -> Path:
+        """The view merging these published trees (wheel digests, in order), built once; see `_view`."""
+        from pkm.store._view import add_view
+
+        return add_view(self, trees)
 
     def remove_root(self, path: str | os.PathLike[str]) -> bool:
         from pkm.store._roots import remove_root
@@ -372,24 +398,3 @@ class Store:
 def _mismatch(label: str, expected: str, got: str) -> HashMismatchError:
     return HashMismatchError(f"sha256 of {label} does not match", why=f"expected {expected}\n     got {got}",
                              hint="the download is corrupt or was tampered with; fetch it again from a trusted index")
-
-
-def _make_read_only(root: Path, executables: set[str]) -> list:
-    """Drop write permission from every file under `root` (directories stay writable,
-    so other interpreters can add bytecode and eviction can rename); returns every file as
-    (relative path, size, executable), the store's own files left out."""
-    files = []
-    for rel, path, st in tree_files(root, ignore=(MARKER, FILE_LIST)):
-        mode = 0o555 if path in executables or st.st_mode & 0o100 else 0o444
-        if (st.st_mode & 0o777) != mode:
-            os.chmod(path, mode)
-        files.append((rel, st.st_size, mode == 0o555))
-    return files
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-

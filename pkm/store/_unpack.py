@@ -6,13 +6,13 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, Set, Tuple
 
 from pkm.errors import PkmError
 from pkm.store._members import ArchiveLimits, check_members, refuse
 from pkm.store._record import algorithm_of, check_record, find_dist_info, hash_stream, parse_record
 
-__all__ = ["extract_members", "unpack_wheel"]
+__all__ = ["extract_members", "unpack_wheel", "unpack_wheel_file"]
 
 
 def extract_members(zf: zipfile.ZipFile, members: list, dest: Path, archive: str, *,
@@ -79,3 +79,16 @@ def unpack_wheel(zf: zipfile.ZipFile, archive: str, dest: Path, limits: ArchiveL
     actual = extract_members(zf, members, dest, archive, algorithms=algorithms)
     check_record(archive, dist_info, rows, actual, verb="unpack")
     return members
+
+
+def unpack_wheel_file(wheel: Path, archive: str, dest: Path, limits: ArchiveLimits) -> Tuple[int, Set[str]]:
+    """`unpack_wheel` for the file at `wheel`; returns (number of files, paths under `dest` to make executable)."""
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            members = unpack_wheel(zf, archive, dest, limits)
+    except zipfile.BadZipFile as exc:
+        raise PkmError(f"cannot unpack {archive}: not a valid zip archive", why=str(exc),
+                       hint="the file is truncated or corrupt; fetch it again") from exc
+    files = sum(1 for m in members if not m.is_dir)
+    executables = {os.path.join(str(dest), *m.parts) for m in members if m.executable}
+    return files, executables

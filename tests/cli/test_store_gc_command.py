@@ -45,7 +45,7 @@ def test_dry_run_lists_old_cache_entries_and_removes_nothing(cached, capsys):
                              "(demo-1.0-py3-none-any.whl, unused for 40 days)  ")
     assert out[1].startswith("would remove cache metadata-v1/ab/ab01.metadata (unused for 40 days)  2.0 K")
     assert out[2].startswith("would remove 2 entries, ") and out[2].endswith(
-        "would be freed; kept 0 blobs, 0 trees and 1 cache entries")
+        "would be freed; kept 0 blobs, 0 trees, 0 views and 1 cache entries")
     assert entry.exists() and meta.exists() and page.exists()
 
 
@@ -59,7 +59,7 @@ def test_max_age_in_days_and_json(cached, capsys):
         ("cache", "metadata-v1", "metadata-v1/ab/ab01.metadata"),
         ("cache", "pages-v1", "pages-v1/01.bin")]
     assert data["bytes_freed"] == sum(e["bytes"] for e in data["removed"]) >= 3 * 2000
-    assert data["kept"] == {"blobs": 0, "trees": 0, "cache": 0}
+    assert data["kept"] == {"blobs": 0, "trees": 0, "views": 0, "cache": 0}
     assert not entry.exists() and not meta.exists() and not page.exists()
 
 

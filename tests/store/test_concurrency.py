@@ -31,22 +31,22 @@ with Store(Path(sys.argv[1])).lock(sys.argv[2]):
 UNPACK = """
 import json, sys
 from pathlib import Path
-from pkm.store import Store
+from pkm.store import Store, _store
 home, wheel, sha, mode = sys.argv[1:5]
-real_lock, real_unpack = Store.lock, Store._unpack
+real_lock, real_unpack = Store.lock, _store.unpack_wheel_file
 
 def lock(self, name, **kwargs):
     if name.startswith("tree-"):
         print("locking", flush=True)
     return real_lock(self, name, **kwargs)
 
-def unpack(self, *args):
+def unpack(*args):
     print("unpacking", flush=True)
     if mode == "hold":
         sys.stdin.readline()
-    return real_unpack(self, *args)
+    return real_unpack(*args)
 
-Store.lock, Store._unpack = lock, unpack
+Store.lock, _store.unpack_wheel_file = lock, unpack
 tree = Store(Path(home)).add_tree(wheel, sha)
 print(json.dumps({"tree": str(tree), "marker": (tree / ".pkm-complete").read_text()}), flush=True)
 """
