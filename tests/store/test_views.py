@@ -57,6 +57,20 @@ def test_a_leftover_view_without_its_marker_is_rebuilt(store, wheel):
     assert not (view / "stray.py").exists() and (view / "shared.py").is_file()
 
 
+def test_where_hard_links_fail_the_view_holds_copies(store, wheel, monkeypatch):
+    a, b = _two_trees(store, wheel)
+
+    def cross_device(*args, **kwargs):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    view = store.add_view([a, b])
+    copy, original = view / "ns" / "beta.py", store.tree(b) / "ns" / "beta.py"
+    assert copy.read_text() == "X = 'beta'\n" and not os.path.samefile(copy, original)
+    assert os.stat(copy).st_mtime == os.stat(original).st_mtime  # bytecode in the view stays valid
+    assert json.loads((view / ".pkm-view").read_text())["copied"] > 0
+
+
 def test_bytecode_compiled_into_the_trees_later_is_linked_into_the_view(store, wheel):
     from pkm.store._view import add_bytecode
 
