@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("package", ["pkm.env", "pkm.project", "pkm.ui"])
+@pytest.mark.parametrize("package", ["pkm.env", "pkm.install", "pkm.project", "pkm.ui"])
 def test_every_listed_name_loads_and_an_unknown_one_is_an_attribute_error(package):
     code = (
         "import importlib, sys\n"
@@ -17,7 +17,8 @@ def test_every_listed_name_loads_and_an_unknown_one_is_an_attribute_error(packag
         "assert dir(pkg) == sorted(pkg.__all__), dir(pkg)\n"
         "for name in pkg.__all__:\n"
         "    value = getattr(pkg, name)\n"
-        "    assert vars(pkg)[name] is value and vars(sys.modules[value.__module__])[name] is value\n"
+        "    home = sys.modules[pkg.__name__ + '.' + pkg._HOME[name]]\n"
+        "    assert vars(pkg)[name] is value and vars(home)[name] is value\n"
         "try:\n"
         "    pkg.no_such_name\n"
         "except AttributeError as exc:\n"

@@ -28,9 +28,10 @@ from pathlib import Path
 
 from pkm.errors import PkmError
 
+from .environment import JOURNAL_DIR
+
 __all__ = ["Journal", "JOURNAL_DIR", "JOURNAL_FILE"]
 
-JOURNAL_DIR = ".pkm-journal"
 JOURNAL_FILE = "journal.jsonl"
 _VERSION = 2
 

@@ -39,11 +39,6 @@ class WheelDestination(Protocol):
         """Write RECORD, paths relative to its `.dist-info`'s parent; RECORD's own row is empty."""
 
 
-def _inside(path: "str | os.PathLike[str]", root: "str | os.PathLike[str]") -> bool:
-    path_s, root_s = os.path.normpath(path), os.path.normpath(root)
-    return path_s == root_s or path_s.startswith(root_s.rstrip(os.sep) + os.sep)
-
-
 class SchemeDestination:
     """Writes into the directories of a scheme: purelib, platlib, scripts, data and headers.
 

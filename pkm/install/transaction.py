@@ -27,43 +27,15 @@ from pkm.store import FileLock, parse_dist_info
 from ._core import Writers, default_jobs, layout_targets, missing_dirs, start_layout
 from ._journal import JOURNAL_DIR, Journal
 from ._layout import plan_layout
-from .destinations import SchemeDestination, _inside
-from .uninstall import distribution_files, find_distribution, prune_empty_dirs, protected_dirs
+from .destinations import SchemeDestination
+from .environment import LOCK_FILE, Environment, prefix_of, recover
+from ._uninstall import distribution_files, find_distribution, prune_empty_dirs, protected_dirs
 
-__all__ = ["Environment", "Install", "Upgrade", "Remove", "Applied", "apply", "recover", "LOCK_FILE"]
+__all__ = ["Environment", "Install", "Upgrade", "Remove", "Applied", "apply", "recover", "recover_journal", "LOCK_FILE"]
 
 _LOCK_WAIT = 60.0
 # Up to this many files in a plan, the writes stay on the calling thread (a pool costs more).
 _SERIAL_FILES = 64
-# The environment's lock file, present only while a pkm process changes the environment.
-LOCK_FILE = ".pkm-lock"
-
-
-@dataclass(frozen=True)
-class Environment:
-    """An environment as the installer sees it: its prefix, scheme paths and interpreter.
-
-    `scheme` has purelib, platlib, scripts, data and include (or headers) directories.
-    """
-
-    prefix: Path
-    scheme: Mapping[str, str]
-    interpreter: str
-
-    @classmethod
-    def from_probe(cls, probe: Mapping[str, Any]) -> "Environment":
-        """From `hooks/probe.py`'s JSON. A venv's sysconfig "include" is the base
-        interpreter's; headers then go to `<prefix>/include/site/pythonX.Y`, as pip does."""
-        prefix = Path(probe["prefix"])
-        paths = dict(probe["paths"])
-        if not _inside(Path(paths.get("include", "/")), prefix):
-            major, minor = probe["version"][:2]
-            paths["include"] = str(prefix / "include" / "site" / f"python{major}.{minor}")
-        return cls(prefix, paths, probe["executable"])
-
-    def site_dirs(self) -> list:
-        dirs = [Path(self.scheme["purelib"]), Path(self.scheme["platlib"])]
-        return dirs[:1] if dirs[0] == dirs[1] else dirs
 
 
 @dataclass(frozen=True)
@@ -93,10 +65,6 @@ class Applied:
 
     installed: list = field(default_factory=list)
     removed: list = field(default_factory=list)
-
-
-def _prefix_of(env) -> Path:
-    return Path(os.path.abspath(env.prefix if hasattr(env, "prefix") else env))
 
 
 _STATES = {
@@ -163,14 +131,8 @@ def _recover_locked(prefix: Path, keep: set) -> bool:
     return True
 
 
-def recover(env) -> bool:
-    """Finish or roll back an interrupted `apply` on `env` (an Environment or a prefix path).
-
-    Returns True if a rollback happened. Cheap when there is nothing to do (one stat).
-    """
-    prefix = _prefix_of(env)
-    if not (prefix / JOURNAL_DIR).exists() and not (prefix / LOCK_FILE).exists():
-        return False
+def recover_journal(env, prefix: Path) -> bool:
+    """`environment.recover` once it has seen a journal or lock file at `prefix`."""
     keep = _keep(env, prefix) if isinstance(env, Environment) else _keep_for_prefix(prefix)
     with _locked(prefix):
         try:
@@ -212,7 +174,7 @@ def apply(
     and propagate. The steps' sources are closed when `apply` returns or raises. Cost: per
     file one write or link, per replaced file one rename; two fsyncs per step for the journal.
     """
-    prefix = _prefix_of(env)
+    prefix = prefix_of(env)
     try:
         destination = SchemeDestination(env.scheme, env.interpreter, link_mode)
         keep = _keep(env, prefix)

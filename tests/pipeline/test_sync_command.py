@@ -68,6 +68,22 @@ def test_a_warm_sync_never_loads_the_http_client(pkm, shelf, index_server):
     assert pkm.python(two, "import demo").returncode == 0
 
 
+def test_a_sync_with_nothing_to_change_loads_neither_the_installer_nor_the_store(pkm, shelf):
+    """A sync of an environment already right costs reading the lock and the installed list:
+    the installer, the store and the resolver stay unimported."""
+    lock = pkm.lock(pkm.work / "pylock.toml", [shelf("demo", "1.0")])
+    env = pkm.venv()
+    assert pkm("sync", "--lock", str(lock), "--env", str(env))[0] == 0
+    probe = ("import json, sys\nfrom pkm.cli import main\n"
+             f"code = main(['sync', '-q', '--lock', {str(lock)!r}, '--env', {str(env)!r}])\n"
+             "print(json.dumps([code, sorted(m for m in ('pkm.install.transaction', 'pkm.install._core', 'pkm.store',"
+             " 'pkm.resolver', 'concurrent.futures') if m in sys.modules)]))\n")
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, []]
+
+
 def test_sync_removes_what_the_lock_lacks_and_upgrades(pkm, shelf):
     env = pkm.venv()
     old = pkm.lock(pkm.work / "old.toml", [shelf("keep", "1.0"), shelf("gone", "1.0"), shelf("idna", "3.6")])
