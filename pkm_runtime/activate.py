@@ -18,7 +18,7 @@ from importlib.machinery import PathFinder
 
 from .finder import ContextFinder, OnDemandFinder
 
-__all__ = ["ENV_MANIFEST", "activate", "current", "deactivate"]
+__all__ = ["ENV_MANIFEST", "activate", "current", "deactivate", "use_view"]
 
 ENV_MANIFEST = "PKM_RUNTIME_MANIFEST"
 _active = []
@@ -62,12 +62,9 @@ def activate(manifest, path=None, on_demand=None, report=True):
     if _active:
         return _active[0]
     distributions = manifest.get("distributions", ())
-    view = manifest.get("view")
-    if view:
+    if manifest.get("view"):
         distributions = [dist for dist in distributions if not dist.get("in_view")]
-        if view not in sys.path:
-            sys.path.insert(_before_site_packages(), view)
-            _views.append(view)
+        use_view(manifest["view"])
     finder = ContextFinder(distributions, report=_report_host if report else None)
     meta = sys.meta_path
     position = next((i for i, f in enumerate(meta) if f is PathFinder), len(meta))
@@ -92,6 +89,14 @@ def activate(manifest, path=None, on_demand=None, report=True):
         install(extensions.get("extensions", {}), extensions.get("patches", {}),
                 override=bool(extensions.get("override")))
     return finder
+
+
+def use_view(view):
+    """Put a view (a directory merging a context's trees) on sys.path, ahead of the host's
+    site-packages; `deactivate` takes it off again."""
+    if view not in sys.path:
+        sys.path.insert(_before_site_packages(), view)
+        _views.append(view)
 
 
 def _before_site_packages():

@@ -104,7 +104,8 @@ class OnDemandFinder:
     """The last finder: asks `resolve(name)` for a top-level name nothing could import.
 
     `resolve` returns manifest entries to activate (then the import is retried), or raises
-    ModuleNotFoundError with the reason. Only imports made by the script's own code
+    ModuleNotFoundError with the reason; entries marked `in_view` are served by a view the
+    resolver has put on sys.path. Only imports made by the script's own code
     (`__main__`) trigger it: a library probing an optional module keeps getting a plain miss.
     """
 
@@ -122,9 +123,10 @@ class OnDemandFinder:
         entries = self._resolve(fullname)
         if not entries:
             return None
-        self._finder.add(entries)
+        self._finder.add([entry for entry in entries if not entry.get("in_view")])
         _invalidate()
-        return self._finder.find_spec(fullname)
+        spec = self._finder.find_spec(fullname)
+        return spec if spec is not None else PathFinder.find_spec(fullname)  # served by a view on sys.path
 
     def invalidate_caches(self):
         self._tried.clear()

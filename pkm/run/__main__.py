@@ -162,6 +162,10 @@ class _Runner:
         if "error" in result:
             raise ModuleNotFoundError(f"No module named {name!r}\n{result['error'].rstrip()}", name=name)
         self.data = result["manifest"]
+        if self.data.get("view"):  # the added distributions need their siblings: all of them in one directory
+            from pkm_runtime.activate import use_view
+
+            use_view(self.data["view"])
         sys.stderr.write(result.get("message", ""))
         return result.get("added", [])
 

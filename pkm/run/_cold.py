@@ -315,12 +315,17 @@ def prepare(request: Dict[str, Any]) -> Dict[str, Any]:
             requested = {_canonical(r.name) for r in spec.requirements}
             entries = _materialize(resolution, session, requested)
         data = _manifest(request["context"], spec, entries)
-        if entries:
-            from pkm.run._view import attach_view
-
-            attach_view(data, session.ctx.store())
+        _attach_view(data, session)
         _save(request, data, session)
     return data
+
+
+def _attach_view(data: Dict[str, Any], session: Session) -> None:
+    """A view for the context when one of its trees needs its siblings (`pkm.run._view`)."""
+    if data["distributions"]:
+        from pkm.run._view import attach_view
+
+        attach_view(data, session.ctx.store())
 
 
 def _canonical(name: str) -> str:
@@ -365,6 +370,7 @@ def add(request: Dict[str, Any]) -> Tuple[Dict[str, Any], List[Dict[str, Any]], 
             data = dict(_manifest(request["context"], spec, []), **current)
             data["distributions"] = list(current.get("distributions", ())) + entries
             data["paths"] = list(current.get("paths", ())) + [p for e in entries for p in e.get("paths", ())]
+            _attach_view(data, session)
             _save(request, data, session)
             declare = current.get("declare", spec.declare).replace("{dist}", mine["name"])
             message = f"pkm: '{name}' resolved on demand to {mine['name']} {mine['version']}; {declare}\n"

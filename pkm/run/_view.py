@@ -9,7 +9,9 @@ into a view (`pkm.store._view`) and the manifest records it:
     "view": "/.../views-v1/<key>"          one sys.path entry on the warm path
     distributions[i]["in_view"]: true      served by the view, not by the finder
 
-Distributions added later on demand are not in the view: the finder serves them.
+A distribution added on demand (`_cold.add`) goes through the same choice: the context's
+new manifest gets a view of all its trees when one needs it, and the running script puts
+that view on sys.path (`pkm_runtime.activate.use_view`).
 """
 
 from __future__ import annotations

@@ -135,3 +135,19 @@ def test_an_ordinary_context_uses_the_finder_and_makes_no_view(run, publish):
     [manifest] = run.manifests()
     assert "view" not in json.loads(manifest.read_text())
     assert not (run.home / "views-v1").exists()
+
+
+def test_a_distribution_added_on_demand_that_needs_its_siblings_runs_from_a_view(run, publish, tmp_path):
+    _publish_native(publish, tmp_path)
+    publish("plainlib", "1.0", files={"plainlib.py": "x = 'plain'\n"})
+    # plainlib is declared (the finder serves it); extwheel comes on demand and needs libwheel beside it
+    run.script("od.py", "import plainlib\n" + SCRIPT + "print(plainlib.x)\n", deps=["plainlib"])
+    cold = run("--allow-unknown", "od.py")
+    assert (cold.returncode, cold.stdout) == (0, "42 1.0 1.0\nplain\n"), cold.stderr
+    assert "'extwheel' resolved on demand to extwheel 1.0" in cold.stderr
+    [manifest] = run.manifests()
+    data = json.loads(manifest.read_text())
+    assert sorted(d["name"] for d in data["distributions"]) == ["extwheel", "libwheel", "plainlib"]
+    assert data["view"] and all(d["in_view"] for d in data["distributions"])
+    warm = run("od.py")  # recorded: the whole context now runs from the view
+    assert (warm.returncode, warm.stdout, warm.stderr) == (0, "42 1.0 1.0\nplain\n", "")
