@@ -43,9 +43,12 @@ def main() -> int:
     sys.stdout.flush()
     if "manifest" in answer:
         # Hand the answer over (the parent reads to end-of-file, then runs the script), then
-        # compile the new trees' bytecode while the script runs.
+        # compile the new trees' bytecode while the script runs. Neither stream stays open: a
+        # caller capturing the script's output gets end-of-file when the script ends.
+        sys.stderr.flush()
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
         os.close(devnull)
         from pkm.run._cold import compile_later
 
