@@ -58,7 +58,20 @@ class Context:
 
         s = self.settings
         return SimpleIndex(self.http(), s.index_urls, find_links=s.find_links, tmp_dir=self.tmp_dir(),
-                           metadata_dir=self.store().bucket("metadata-v1"), parsed_dir=self.store().bucket("pages-v1"))
+                           metadata_dir=self.store().bucket("metadata-v1"), parsed_dir=self.store().bucket("pages-v1"),
+                           keep_wheel=self._keep_wheel)
+
+    def _keep_wheel(self, sha256: str, data: bytes) -> None:
+        """A whole wheel the index sent instead of a range: into the store, so installing it downloads
+        nothing more (an unused one goes with `pkm store gc`). Best effort: a failure costs a download."""
+        import io
+
+        from pkm.errors import PkmError
+
+        try:
+            self.store().add_blob(io.BytesIO(data), sha256)
+        except (OSError, PkmError):
+            pass
 
     def store(self) -> Any:
         """The store under PKM_HOME (created on first write; a bad PKM_HOME is a clear error)."""

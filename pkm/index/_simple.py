@@ -17,7 +17,7 @@ import tempfile
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from packaging.metadata import Metadata
 from packaging.utils import InvalidName, canonicalize_name
@@ -55,7 +55,10 @@ class SimpleIndex:
     command): a page or metadata file is fetched once however many threads
     ask. Pages go through the client's HTTP cache when `cache` is true;
     extracted metadata is kept under `metadata_dir` when given (e.g.
-    `PKM_HOME/metadata-v1`), keyed by the artifact's sha256 and URL.
+    `PKM_HOME/metadata-v1`), keyed by the artifact's sha256 and URL. A server
+    that ignores range requests sends whole wheels; `keep_wheel(sha256, data)`,
+    when given, receives each (hash-checked) so that it need not be fetched
+    again (pkm keeps it in the store).
     """
 
     max_page_bytes = MAX_PAGE_BYTES
@@ -71,6 +74,7 @@ class SimpleIndex:
         workers: int = 8,
         metadata_dir: Optional[Path] = None,
         parsed_dir: Optional[Path] = None,
+        keep_wheel: Optional[Callable[[str, bytes], None]] = None,
     ):
         self._client = client
         self._indexes = tuple(url if url.endswith("/") else url + "/" for url in index_urls)
@@ -80,6 +84,7 @@ class SimpleIndex:
         self._workers = max(1, workers)
         self._metadata_dir = Path(metadata_dir) if metadata_dir is not None else None
         self._parsed_dir = Path(parsed_dir) if parsed_dir is not None else None
+        self._keep_wheel = keep_wheel
         self._pages = Memo()
         self._metadata = Memo()
         self._members = Memo()
@@ -241,7 +246,7 @@ class SimpleIndex:
         except OSError as exc:
             raise PkmError(f"cannot read {artifact.filename}", why=str(exc), hint="check the find-links path") from None
         if whole is not None:
-            check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
+            self._took_whole(artifact, whole)
         return data
 
     def wheel_members(self, artifact: Artifact) -> List[str]:
@@ -270,8 +275,14 @@ class SimpleIndex:
         except OSError as exc:
             raise PkmError(f"cannot read {artifact.filename}", why=str(exc), hint="check the find-links path") from None
         if whole is not None:
-            check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
+            self._took_whole(artifact, whole)
         return names
+
+    def _took_whole(self, artifact: Artifact, whole: bytes) -> None:
+        """A range request answered with the whole wheel: check it, and hand it on to be kept."""
+        check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
+        if self._keep_wheel is not None and artifact.sha256:
+            self._keep_wheel(artifact.sha256, whole)
 
     def _range(self, artifact: Artifact, spec: str) -> Tuple[int, str, bytes]:
         response = self._client.get(artifact.url, headers={"Range": spec}, cache=False)

@@ -258,6 +258,25 @@ def test_a_server_refusing_ranges_sends_the_whole_wheel_which_is_hash_checked(cl
         index.core_metadata(index.project_page("demo").artifacts[0])
 
 
+def test_a_whole_wheel_sent_for_a_range_is_handed_on_once_checked(client, tmp_path):
+    kept = []
+    body = wheel_bytes()
+    metadata_page(client, body, core_metadata=False, ranges=False)
+    index = make(client, tmp_path, keep_wheel=lambda sha, data: kept.append((sha, data)))
+    assert index.core_metadata(index.project_page("demo").artifacts[0]).name == "demo"
+    assert kept == [(hashlib.sha256(body).hexdigest(), body)]
+    lying = StubClient()  # a hash that does not match: refused, nothing handed on
+    metadata_page(lying, body, core_metadata=False, ranges=False, wheel_hash="f" * 64)
+    index = make(lying, tmp_path, keep_wheel=lambda sha, data: kept.append((sha, data)))
+    with pytest.raises(HashMismatchError):
+        index.core_metadata(index.project_page("demo").artifacts[0])
+    ranged = StubClient()  # ranges honoured: only parts of the wheel came, nothing to keep
+    metadata_page(ranged, body, core_metadata=False)
+    index = make(ranged, tmp_path, keep_wheel=lambda sha, data: kept.append((sha, data)))
+    assert index.core_metadata(index.project_page("demo").artifacts[0]).name == "demo"
+    assert len(kept) == 1
+
+
 def test_metadata_naming_another_project_is_refused(client, tmp_path):
     other = b"Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n"
     metadata_page(client, wheel_bytes(metadata=other), core_metadata=False)

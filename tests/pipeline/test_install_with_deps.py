@@ -111,3 +111,18 @@ def test_an_sdist_without_static_metadata_is_built_to_learn_its_dependencies(pkm
     assert out.splitlines()[1:] == [" + dyn==1.0", " + lib==1.0"]
     code, out, err = pkm("resolve", "dyn", "--no-build", "--index-url", index_server.simple_url)
     assert code == 1 and "dyn" in err
+
+
+def test_a_server_that_ignores_ranges_sends_each_wheel_once(pkm, publish, index_server):
+    # No metadata files and no range support (e.g. `python -m http.server`): reading a wheel's
+    # METADATA downloads the whole wheel, which the store then keeps for the install.
+    env = pkm.venv()
+    publish("app", "1.0", dependencies=["lib>=1"])
+    publish("lib", "1.0")
+    index_server.metadata_files = False
+    index_server.ranges = False
+    code, out, err = pkm("install", "app", "--env", str(env), "--index-url", index_server.simple_url)
+    assert code == 0, err
+    assert out.splitlines()[1:] == [" + app==1.0", " + lib==1.0"]
+    fetched = sorted(hit.path for hit in index_server.log if hit.path.startswith("/files/"))
+    assert fetched == ["/files/app-1.0-py3-none-any.whl", "/files/lib-1.0-py3-none-any.whl"]
