@@ -19,7 +19,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from pkm.errors import NotFoundError, PkmError
 from pkm.store import FileLock, parse_dist_info

@@ -8,11 +8,28 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Union
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator, Union
 
-__all__ = ["atomic_write", "fsync_dir", "copy_hashed", "hash_file", "remove_tree", "unlink_missing_ok"]
+__all__ = ["atomic_write", "fsync_dir", "copy_hashed", "hash_file", "publish_dir", "remove_tree", "unlink_missing_ok"]
 
 Data = Union[bytes, str]
+
+
+@contextmanager
+def publish_dir(tmp: Path, final: Path, prefix: str) -> Iterator[Path]:
+    """A new directory in `tmp` for the block to fill; then made 0755 and renamed to `final` in one
+    step (readers see all of it or nothing), or removed if the block raises. The caller writes
+    the completion marker after (no per-file fsync: the marker is what makes it count)."""
+    staging = Path(tempfile.mkdtemp(dir=str(tmp), prefix=prefix))
+    try:
+        yield staging
+        os.chmod(staging, 0o755)
+        os.replace(staging, final)
+    except BaseException:
+        remove_tree(staging)
+        raise
+    fsync_dir(final.parent)
 
 
 def fsync_dir(path: Path) -> None:

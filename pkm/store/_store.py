@@ -6,7 +6,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import BinaryIO, Callable, Union
 
 from pkm._used import mark_used
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
-from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, remove_tree, unlink_missing_ok
+from pkm.store._atomic import atomic_write, copy_hashed, fsync_dir, hash_file, publish_dir, remove_tree, unlink_missing_ok
 from pkm.store._elf import outside_run_paths
 from pkm.store._filelist import FILE_LIST, make_read_only, tree_files, write_file_list
 from pkm.store._lock import FileLock
@@ -262,8 +261,7 @@ class Store:
             got, _ = hash_file(Path(wheel))
             if got != digest:
                 raise _mismatch(str(wheel), digest, got)
-            staging = Path(tempfile.mkdtemp(dir=str(self.root / "tmp"), prefix=f"tree-{digest[:16]}-"))
-            try:
+            with publish_dir(self.root / "tmp", final, prefix=f"tree-{digest[:16]}-") as staging:
                 files, executables = unpack_wheel_file(Path(wheel), name, staging, self.limits)
                 tags = []
                 if compile:
@@ -273,12 +271,6 @@ class Store:
                 listed = make_read_only(staging, executables)
                 write_file_list(staging, listed, tmp_dir=self.root / "tmp")
                 outside = outside_run_paths(str(staging), (rel for rel, _size, _x in listed))
-                os.chmod(staging, 0o755)
-                os.replace(staging, final)
-            except BaseException:
-                remove_tree(staging)
-                raise
-            fsync_dir(final.parent)
             self._write_marker(final, name, files, tags, outside)
         return final
 

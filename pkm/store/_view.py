@@ -25,14 +25,13 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Sequence, Set
 
 from pkm._used import mark_used
 from pkm.errors import NotFoundError
-from pkm.store._atomic import atomic_write, fsync_dir, remove_tree
+from pkm.store._atomic import atomic_write, publish_dir, remove_tree
 from pkm.store._filelist import FILE_LIST, tree_files
 from pkm.store._members import MARKER
 
@@ -90,18 +89,11 @@ def add_view(store: Store, digests: Sequence[str]) -> Path:
             trees.append(info.path)
         if final.exists():  # a crash between rename and marker
             remove_view(store, final)
-        staging = Path(tempfile.mkdtemp(dir=str(store.tmp), prefix=f"view-{key[:16]}-"))
-        try:
-            seen: Set[str] = set()
-            copied = 0
+        seen: Set[str] = set()
+        copied = 0
+        with publish_dir(store.tmp, final, prefix=f"view-{key[:16]}-") as staging:
             for tree in trees:
                 copied += _merge(tree, staging, seen)
-            os.chmod(staging, 0o755)
-            os.replace(staging, final)
-        except BaseException:
-            remove_tree(staging)
-            raise
-        fsync_dir(final.parent)
         record = {"version": _VERSION, "trees": digests, "files": len(seen), "copied": copied, "written": time.time()}
         atomic_write(final / VIEW_MARKER, json.dumps(record, indent=1) + "\n", mode=0o444, tmp_dir=store.tmp)
     return final
