@@ -171,46 +171,94 @@ def _prepare_trees(pins: Sequence[Any], store: Any, http: Any, console: Any, int
     missing = [pin for pin in pins if pin.name not in have]
     blobs = [pin for pin in missing if not (pin.sha256 and store.blob(pin.sha256) is not None)]
     digests = dict(have)
-    if blobs:
-        if callable(http) and any(pin.local_path() is None for pin in blobs):
-            http = http()  # a factory (see the module docstring): something must be downloaded
-        sizes = [pin.size for pin in blobs]
-        total = sum(sizes) if all(s is not None for s in sizes) else None
-        label = blobs[0].filename if len(blobs) == 1 else f"{len(blobs)} wheels"
-        with console.progress(f"Fetching {label}", total, unit="bytes") as bar:
-            fetcher = _Fetcher(store, http, bar, total)
-            for pin, digest in zip(blobs, _run_all(fetcher.fetch, blobs, _FETCH_WORKERS)):
-                digests[pin.name] = digest
-    for pin in missing:
-        digests.setdefault(pin.name, pin.sha256)
-
-    def unpack(pin: Any) -> None:
-        digest = digests[pin.name]
-        blob = store.blob(digest)
-        if blob is None:
-            raise PkmError(f"the {'wheel' if pin.is_wheel else 'sdist'} of {pin.name} vanished from the store "
-                           "while installing", hint="run the command again")
-        if pin.is_wheel:
-            # Bytecode comes after, from the target interpreter itself (below).
-            store.add_tree(blob, digest, filename=pin.filename, compile=False)
-        else:
-            digests[pin.name] = build(blob, digest, pin.filename)  # type: ignore[misc]  (refused above without it)
-
-    # Unpacking is CPU work (inflating, hashing) under one GIL: a thread per core, the largest
-    # wheels first (more threads only fought over the GIL: twice the system time).
-    wheels = sorted((pin for pin in missing if pin.is_wheel), key=lambda pin: pin.size or 0, reverse=True)
-    _run_all(unpack, wheels, os.cpu_count() or 1)
-    for pin in missing:  # builds one at a time: each may run a backend that uses every core
-        if not pin.is_wheel:
-            unpack(pin)
     tag = interpreter.cache_tag if bytecode else None
-    if tag:
-        # One compiling interpreter per core: compiling is CPU work, and each runs apart. The
-        # largest trees first, so that no core is left compiling a big one alone at the end.
-        todo = [digests[pin.name] for pin in pins if _lacks_bytecode(store, digests[pin.name], tag)]
-        todo.sort(key=lambda digest: _source_bytes(store, digest), reverse=True)
-        _run_all(lambda digest: store.compile_tree(digest, interpreter.executable), todo, os.cpu_count() or 1)
+    with _Compiling(store, interpreter.executable, tag) as compiling:
+        # Trees already here that lack bytecode compile while the rest downloads, largest first.
+        for digest in sorted(set(have.values()), key=lambda digest: _source_bytes(store, digest), reverse=True):
+            compiling.add(digest)
+        if blobs:
+            if callable(http) and any(pin.local_path() is None for pin in blobs):
+                http = http()  # a factory (see the module docstring): something must be downloaded
+            sizes = [pin.size for pin in blobs]
+            total = sum(sizes) if all(s is not None for s in sizes) else None
+            label = blobs[0].filename if len(blobs) == 1 else f"{len(blobs)} wheels"
+            with console.progress(f"Fetching {label}", total, unit="bytes") as bar:
+                fetcher = _Fetcher(store, http, bar, total)
+                for pin, digest in zip(blobs, _run_all(fetcher.fetch, blobs, _FETCH_WORKERS)):
+                    digests[pin.name] = digest
+        for pin in missing:
+            digests.setdefault(pin.name, pin.sha256)
+
+        def unpack(pin: Any) -> None:
+            digest = digests[pin.name]
+            blob = store.blob(digest)
+            if blob is None:
+                raise PkmError(f"the {'wheel' if pin.is_wheel else 'sdist'} of {pin.name} vanished from the store "
+                               "while installing", hint="run the command again")
+            if pin.is_wheel:
+                # Bytecode comes from the target interpreter itself, compiling while the next wheels unpack.
+                store.add_tree(blob, digest, filename=pin.filename, compile=False)
+            else:
+                digests[pin.name] = build(blob, digest, pin.filename)  # type: ignore[misc]  (refused above without it)
+            compiling.add(digests[pin.name])
+
+        # Unpacking is CPU work (inflating, hashing) under one GIL: a thread per core, the largest
+        # wheels first (more threads only fought over the GIL: twice the system time).
+        wheels = sorted((pin for pin in missing if pin.is_wheel), key=lambda pin: pin.size or 0, reverse=True)
+        _run_all(unpack, wheels, os.cpu_count() or 1)
+        for pin in missing:  # builds one at a time: each may run a backend that uses every core
+            if not pin.is_wheel:
+                unpack(pin)
     return digests
+
+
+class _Compiling:
+    """Adds the target interpreter's bytecode to trees as they are handed over (`add`), on a
+    thread per core, each with its own compiling interpreter (`pkm.store.Compiler`: one start
+    serves many trees). A no-op without a cache tag. Leaving the `with` block waits for every
+    tree; the first compile error is raised then, unless another error is on its way out."""
+
+    def __init__(self, store: Any, python: str, tag: Optional[str]):
+        self.store, self.python, self.tag = store, python, tag
+        self._pool: Any = None
+        self._futures: List[Any] = []
+        self._compilers: List[Any] = []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "_Compiling":
+        return self
+
+    def add(self, digest: str) -> None:
+        if self.tag is None:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        self._futures.append(self._pool.submit(self._compile, digest))
+
+    def _compile(self, digest: str) -> None:
+        if not _lacks_bytecode(self.store, digest, self.tag):
+            return
+        compiler = getattr(self._local, "compiler", None)
+        if compiler is None:
+            from pkm.store import Compiler
+
+            compiler = self._local.compiler = Compiler(self.python)
+            with self._lock:
+                self._compilers.append(compiler)
+        self.store.compile_tree(digest, self.python, compiler=compiler)
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=True, cancel_futures=kind is not None)  # on an error, only what runs
+        for compiler in self._compilers:
+            compiler.close()
+        failed = next((f.exception() for f in self._futures if f.exception() is not None), None)
+        if failed is not None and kind is None:
+            raise failed
 
 
 def _lacks_bytecode(store: Any, digest: str, tag: str) -> bool:

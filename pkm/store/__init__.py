@@ -73,21 +73,22 @@ from pkm.store._roots import Root
 from pkm.store._store import STORE_VERSION, Store, TreeInfo, check_sha256
 from pkm.store._unpack import extract_members, unpack_wheel
 
-# gc's and verify's reports come from `_maintain`, imported when first named: an install
-# never needs it (nor `_prune` behind it).
-_LAZY = {"Entry", "GcReport", "VerifyReport"}
+# Imported when first named: gc's and verify's reports (`_maintain`, and `_prune` behind it),
+# which an install never needs, and the compiling interpreter (`_bytecode`: compileall).
+_LAZY = {"Entry": "_maintain", "GcReport": "_maintain", "VerifyReport": "_maintain", "Compiler": "_bytecode"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        from pkm.store import _maintain
+        import importlib
 
-        return getattr(_maintain, name)
+        return getattr(importlib.import_module(f"pkm.store.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'pkm.store' has no attribute {name!r}")
 
 __all__ = [
     "Store",
     "TreeInfo",
+    "Compiler",
     "Root",
     "Entry",
     "GcReport",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pkm.errors import PkmError
 
-__all__ = ["compile_here", "compile_with", "skip_pattern"]
+__all__ = ["Compiler", "compile_here", "compile_with", "skip_pattern"]
 
 # warnings.catch_warnings swaps process-wide state; the installer unpacks on a
 # thread pool, so compiles take turns. Compiling holds the GIL anyway.
@@ -33,12 +33,15 @@ class Skip:
         return bool(self.rx.search(path)) or os.path.exists(importlib.util.cache_from_source(path))
 """
 
-# Run by another interpreter: compile quietly, then say which cache tag it wrote.
+# Run by another interpreter: for each line `<root>\0<skip pattern>` on stdin, compile the
+# tree quietly, then say which cache tag it wrote (one line per tree).
 _FOREIGN = _SKIP + """\
 import compileall, re, sys, warnings
 warnings.simplefilter("ignore")
-compileall.compile_dir(sys.argv[1], quiet=2, rx=Skip(re.compile(sys.argv[2])))
-print(sys.implementation.cache_tag)
+for line in sys.stdin:
+    root, pattern = line.rstrip("\\n").split("\\0")
+    compileall.compile_dir(root, quiet=2, rx=Skip(re.compile(pattern)))
+    print(sys.implementation.cache_tag, flush=True)
 """
 
 _namespace: dict = {}
@@ -68,21 +71,85 @@ def compile_here(root: Path, *, ddir: Path | None = None) -> str:
     return sys.implementation.cache_tag
 
 
+class Compiler:
+    """An interpreter (`python`, an executable) that compiles trees on request, one after another.
+
+    It starts on the first `compile` and serves every later one: a tree costs its compile, not
+    an interpreter start (~20 ms). One `Compiler` per thread; `close` (or `with`) ends it.
+    Raises PkmError if the interpreter cannot be run or dies.
+    """
+
+    def __init__(self, python: str | Path, *, timeout: float = 600.0):
+        self.python = str(python)
+        self.timeout = timeout
+        self._proc: subprocess.Popen | None = None
+        self._errors = None
+
+    def __enter__(self) -> "Compiler":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def compile(self, root: Path) -> str:
+        """Compile every importable `.py` under `root` (as `compile_here` does); returns the cache tag."""
+        import tempfile
+
+        try:
+            if self._proc is None:
+                self._errors = tempfile.TemporaryFile()
+                self._proc = subprocess.Popen([self.python, "-I", "-c", _FOREIGN], stdin=subprocess.PIPE,
+                                              stdout=subprocess.PIPE, stderr=self._errors)
+            self._proc.stdin.write(f"{root}\0{skip_pattern(Path(root))}\n".encode("utf-8", "surrogateescape"))
+            self._proc.stdin.flush()
+            tag = self._proc.stdout.readline().decode("ascii", "replace").strip()
+        except OSError as exc:
+            self.close()
+            raise PkmError(f"cannot compile bytecode with {self.python}", why=str(exc),
+                           hint="check that the interpreter exists and runs") from exc
+        if not tag:
+            why = self._failure()
+            raise PkmError(f"cannot compile bytecode with {self.python}", why=why,
+                           hint="check that the interpreter exists and runs")
+        return tag
+
+    def _failure(self) -> str:
+        """What the interpreter said before it stopped answering; it is ended."""
+        try:
+            status = self._proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            status = None
+        self._errors.seek(0)
+        text = self._errors.read().decode("utf-8", "replace").strip()
+        self.close()
+        return (text or f"exit status {status}")[-2000:]
+
+    def close(self) -> int | None:
+        """End the interpreter (it finishes the tree in hand); its exit status, None if none ran."""
+        proc, self._proc = self._proc, None
+        errors, self._errors = self._errors, None
+        if errors is not None:
+            errors.close()
+        if proc is None:
+            return None
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            return proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+        finally:
+            proc.stdout.close()
+
+
 def compile_with(python: str | Path, root: Path, *, timeout: float = 600.0) -> str:
     """Compile `root` with another interpreter `python` in a subprocess; returns its cache tag.
 
-    Cost: one interpreter start plus the compile. Raises PkmError if the
-    interpreter cannot be run.
+    Cost: one interpreter start plus the compile (a `Compiler` serves many trees with one start).
+    Raises PkmError if the interpreter cannot be run.
     """
-    cmd = [str(python), "-I", "-c", _FOREIGN, str(root), skip_pattern(root)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PkmError(f"cannot compile bytecode with {python}", why=str(exc),
-                       hint="check that the interpreter exists and runs") from exc
-    tag = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
-    if not tag:
-        raise PkmError(f"cannot compile bytecode with {python}",
-                       why=(proc.stderr.strip() or f"exit status {proc.returncode}")[-2000:],
-                       hint="check that the interpreter exists and runs")
-    return tag[0]
+    with Compiler(python, timeout=timeout) as compiler:
+        return compiler.compile(root)

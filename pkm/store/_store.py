@@ -283,12 +283,12 @@ class Store:
         # staged in tmp/, so a crash never leaves a stray file inside the tree
         atomic_write(tree / MARKER, json.dumps(record, indent=1) + "\n", mode=0o444, tmp_dir=self.root / "tmp")
 
-    def compile_tree(self, sha256: str, python: str | os.PathLike[str]) -> TreeInfo:
+    def compile_tree(self, sha256: str, python: str | os.PathLike[str], *, compiler=None) -> TreeInfo:
         """Add bytecode for another interpreter (`python`, an executable) to a published tree.
 
-        Runs that interpreter's compileall in a subprocess, under the tree's
-        lock, then records its cache tag in the marker. Raises NotFoundError if
-        the tree is not published.
+        Runs that interpreter's compileall in a subprocess (`compiler`, a `_bytecode.Compiler`
+        of it, saves the start for many trees), under the tree's lock, then records its cache
+        tag in the marker. Raises NotFoundError if the tree is not published.
         """
         digest = check_sha256(sha256)
         with self.lock(f"tree-{digest}", what=f"the tree {digest[:16]}"):
@@ -296,9 +296,12 @@ class Store:
             if info is None:
                 raise NotFoundError(f"no tree {digest} in the store",
                                     hint="unpack the wheel into the store first")
-            from pkm.store._bytecode import compile_with
+            if compiler is None:
+                from pkm.store._bytecode import compile_with
 
-            tag = compile_with(python, info.path)
+                tag = compile_with(python, info.path)
+            else:
+                tag = compiler.compile(info.path)
             write_file_list(info.path, make_read_only(info.path, set()), tmp_dir=self.root / "tmp")
             if tag not in info.interpreters:
                 self._write_marker(info.path, info.wheel, info.files, [*info.interpreters, tag], info.outside)

@@ -15,7 +15,7 @@ import zipfile
 import pytest
 
 from pkm.errors import HashMismatchError, NotFoundError, PkmError
-from pkm.store import FILE_LIST, MARKER, read_file_list
+from pkm.store import FILE_LIST, MARKER, Compiler, read_file_list
 
 
 
@@ -150,6 +150,41 @@ def test_compile_tree_with_a_broken_interpreter_says_so(store, wheel, tmp_path):
     store.add_tree(path, sha)
     with pytest.raises(PkmError, match="cannot compile bytecode with"):
         store.compile_tree(sha, tmp_path / "no-such-python")
+
+
+def _logging_python(tmp_path, body=None):
+    """An interpreter that notes each start in `starts` (then is the running Python, or runs `body`)."""
+    script = tmp_path / "python"
+    log = tmp_path / "starts"
+    script.write_text(f"#!/bin/sh\necho started >> {log}\n" + (body or f'exec {sys.executable} "$@"\n'))
+    script.chmod(0o755)
+    return script, log
+
+
+def test_one_compiler_serves_many_trees_with_one_interpreter_start(store, wheel, tmp_path):
+    python, starts = _logging_python(tmp_path)
+    digests = []
+    for name in ("alpha", "beta", "gamma"):
+        path, sha = wheel(name, "1.0")
+        store.add_tree(path, sha, compile=False)
+        digests.append(sha)
+    with Compiler(python) as compiler:
+        for sha in digests:
+            assert store.compile_tree(sha, python, compiler=compiler).interpreters == (sys.implementation.cache_tag,)
+    assert starts.read_text() == "started\n"
+    for sha, name in zip(digests, ("alpha", "beta", "gamma")):
+        assert (store.tree(sha) / name / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc").is_file()
+
+
+def test_a_compiler_whose_interpreter_dies_says_what_it_said(store, wheel, tmp_path):
+    python, _ = _logging_python(tmp_path, body="echo 'Fatal Python error: no encodings' >&2\nexit 3\n")
+    path, sha = wheel()
+    store.add_tree(path, sha, compile=False)
+    with Compiler(python) as compiler:
+        with pytest.raises(PkmError, match="cannot compile bytecode with") as caught:
+            store.compile_tree(sha, python, compiler=compiler)
+    assert "Fatal Python error: no encodings" in caught.value.why
+    assert store.tree_info(sha).interpreters == ()  # the marker claims nothing
 
 
 OTHER_PYTHONS = sorted(glob.glob("/root/.pyenv/versions/3.12*/bin/python3"))
