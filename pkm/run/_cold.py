@@ -208,18 +208,19 @@ def _materialize(resolution: Any, session: Session, requested: set) -> List[Dict
 def compile_later(manifest: Dict[str, Any]) -> None:
     """Add this interpreter's bytecode to the manifest's trees that lack it (best effort: run after
     the answer went back, while the script already runs; the next run imports at full speed)."""
-    from pkm.store import Store
+    from pkm.store import Compiler, Store
 
     tag = sys.implementation.cache_tag
-    for dist in manifest.get("distributions", ()):
-        tree = Path(dist["tree"])
-        try:
-            store = Store(tree.parent.parent)
-            info = store.tree_info(tree.name)
-            if info is not None and tag not in info.interpreters:
-                store.compile_tree(tree.name, sys.executable)
-        except Exception:  # noqa: BLE001 - nobody waits for this; the tree stays usable without bytecode
-            continue
+    with Compiler(sys.executable) as compiler:  # one interpreter, tree after tree: a core stays the script's
+        for dist in manifest.get("distributions", ()):
+            tree = Path(dist["tree"])
+            try:
+                store = Store(tree.parent.parent)
+                info = store.tree_info(tree.name)
+                if info is not None and tag not in info.interpreters:
+                    store.compile_tree(tree.name, sys.executable, compiler=compiler)
+            except Exception:  # noqa: BLE001 - nobody waits for this; the tree stays usable without bytecode
+                continue
     view = manifest.get("view")
     if view:
         from pkm.store._view import add_bytecode
