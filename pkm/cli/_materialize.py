@@ -256,9 +256,10 @@ class _Compiling:
         self._pool.shutdown(wait=True, cancel_futures=kind is not None)  # on an error, only what runs
         for compiler in self._compilers:
             compiler.close()
-        failed = next((f.exception() for f in self._futures if f.exception() is not None), None)
-        if failed is not None and kind is None:
-            raise failed
+        if kind is None:  # (with an error on its way out, futures were cancelled: nothing to add)
+            failed = next((f.exception() for f in self._futures if f.exception() is not None), None)
+            if failed is not None:
+                raise failed
 
 
 def _lacks_bytecode(store: Any, digest: str, tag: str) -> bool:
