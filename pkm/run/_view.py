@@ -36,7 +36,9 @@ def attach_view(data: Dict[str, Any], store: Any) -> List[str]:
     if not reasons:
         return []
     view = str(store.add_view(digests))
-    roots = sorted(((r, view) for d in dists for r in d.get("roots") or [d["tree"]]), key=lambda rv: -len(rv[0]))
+    # `.pth` entries move from each tree, or from the view an on-demand addition replaces, to the new view
+    moved = [r for d in dists for r in d.get("roots") or [d["tree"]]] + ([data["view"]] if data.get("view") else [])
+    roots = sorted(((r, view) for r in moved), key=lambda rv: -len(rv[0]))
     data["paths"] = [_moved(p, roots) for p in data.get("paths", ())]
     for dist in dists:
         dist["in_view"] = True

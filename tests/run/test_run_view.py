@@ -151,3 +151,26 @@ def test_a_distribution_added_on_demand_that_needs_its_siblings_runs_from_a_view
     assert data["view"] and all(d["in_view"] for d in data["distributions"])
     warm = run("od.py")  # recorded: the whole context now runs from the view
     assert (warm.returncode, warm.stdout, warm.stderr) == (0, "42 1.0 1.0\nplain\n", "")
+
+
+def test_a_new_view_takes_over_the_path_entries_of_the_trees_and_of_the_view_it_replaces(tmp_path):
+    from pkm.run._view import attach_view
+
+    class Store:  # a fake: the second tree needs its siblings; views are named by their trees
+        def outside_run_paths(self, digest):
+            return ("ext.so: $ORIGIN/../lib",) if digest == "b" * 64 else ()
+
+        def add_view(self, digests):
+            return tmp_path / "views" / "+".join(d[0] for d in digests)
+
+    trees = tmp_path / "trees"
+    data = {"view": str(tmp_path / "views" / "a"),
+            "distributions": [{"name": "a", "tree": str(trees / ("a" * 64)), "in_view": True},
+                              {"name": "b", "tree": str(trees / ("b" * 64)),
+                               "roots": [str(trees / ("b" * 64)), str(trees / ("b" * 64) / "b.data" / "purelib")]}],
+            "paths": [str(tmp_path / "views" / "a" / "pth-dir"), str(trees / ("b" * 64) / "b.data" / "purelib" / "x"),
+                      "/elsewhere"]}
+    assert attach_view(data, Store()) == ["b: ext.so: $ORIGIN/../lib"]
+    new = str(tmp_path / "views" / "a+b")
+    assert data["view"] == new and all(d["in_view"] for d in data["distributions"])
+    assert data["paths"] == [os.path.join(new, "pth-dir"), os.path.join(new, "x"), "/elsewhere"]
