@@ -61,15 +61,19 @@ class Context:
                            metadata_dir=self.store().bucket("metadata-v1"), parsed_dir=self.store().bucket("pages-v1"),
                            keep_wheel=self._keep_wheel)
 
-    def _keep_wheel(self, sha256: str, data: bytes) -> None:
-        """A whole wheel the index sent instead of a range: into the store, so installing it downloads
-        nothing more (an unused one goes with `pkm store gc`). Best effort: a failure costs a download."""
+    def _keep_wheel(self, sha256: str, wheel: "bytes | Path") -> None:
+        """A whole wheel the index fetched instead of a range (its bytes, or a file to take over): into
+        the store, so installing it downloads nothing more (an unused one goes with `pkm store gc`).
+        Best effort: a failure costs a download."""
         import io
 
         from pkm.errors import PkmError
 
         try:
-            self.store().add_blob(io.BytesIO(data), sha256)
+            if isinstance(wheel, bytes):
+                self.store().add_blob(io.BytesIO(wheel), sha256)
+            else:
+                self.store().add_blob(wheel, sha256, move=True)
         except (OSError, PkmError):
             pass
 

@@ -15,7 +15,8 @@ free text) are the helpers every layer should use.
 from __future__ import annotations
 
 from ._client import HttpClient
+from ._exchange import BodyTooLarge
 from ._redact import redact, scrub
 from ._response import Headers, Response
 
-__all__ = ["HttpClient", "Response", "Headers", "redact", "scrub"]
+__all__ = ["BodyTooLarge", "HttpClient", "Response", "Headers", "redact", "scrub"]

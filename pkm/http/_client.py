@@ -84,8 +84,13 @@ class HttpClient:
 
     # -- public API ------------------------------------------------------------
 
-    def get(self, url: str, *, headers: Optional[Mapping[str, str]] = None, cache: bool = False) -> Response:
+    def get(self, url: str, *, headers: Optional[Mapping[str, str]] = None, cache: bool = False,
+            max_bytes: Optional[int] = None) -> Response:
         """GET `url` and return the final answer with the whole body, decompressed.
+
+        With `max_bytes`, a body larger than that is not read (BodyTooLarge, the
+        connection dropped): e.g. a range request that a server answers with the
+        whole file.
 
         Returns a Response for any final answer: 2xx, 4xx, or a 5xx/429 still
         failing after the retries; a cached answer revalidated by a 304 comes
@@ -110,7 +115,7 @@ class HttpClient:
             if entry.fresh(time.time()) and "no-cache" not in forced and forced.get("max-age") != "0":
                 return entry.response(url)
             asked.update(entry.validators())
-        response = self._follow(url, asked)
+        response = self._follow(url, asked, max_bytes)
         if store is None:
             return response
         if response.status == 304 and entry is not None:
@@ -258,24 +263,24 @@ class HttpClient:
         return NetworkError(f"POST {redact(url)} failed", why=scrub(why, self._secrets(url)),
                             hint="check whether the server acted on the request before sending it again")
 
-    def _follow(self, url: str, headers: Dict[str, str]) -> Response:
+    def _follow(self, url: str, headers: Dict[str, str], max_bytes: Optional[int] = None) -> Response:
         current, asked = url, headers
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._with_retries(current, asked)
+            response = self._with_retries(current, asked, max_bytes)
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
             current, asked = self._redirect(current, location, asked)
         raise self._too_many_redirects(url)
 
-    def _with_retries(self, url: str, headers: Mapping[str, str]) -> Response:
-        """One hop, attempted up to `attempts` times; the body read whole and decoded."""
+    def _with_retries(self, url: str, headers: Mapping[str, str], max_bytes: Optional[int] = None) -> Response:
+        """One hop, attempted up to `attempts` times; the body read whole (up to `max_bytes`) and decoded."""
         target = parse_url(url)
         request_headers = self._request_headers(target, headers)
         for attempt in range(1, self._attempts + 1):
             try:
                 with self._transport.send(target, request_headers) as reply:
-                    raw = reply.read()
+                    raw = reply.read(max_bytes)
             except PkmError:
                 raise
             except Exception as exc:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import http.client
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Optional, Tuple
+
+from pkm.errors import PkmError
 
 from ._connect import Connector, Target
 from ._pool import Lease, Pool
+from ._redact import redact
 from ._response import Headers
 from ._retry import STALE_ERRORS, Truncated
 
-__all__ = ["Reply", "Transport"]
+__all__ = ["BodyTooLarge", "Reply", "Transport"]
 
 CHUNK = 64 * 1024
+
+
+class BodyTooLarge(PkmError):
+    """An answer's body is larger than the caller's limit (`Reply.read(limit)`); none of it was kept."""
+
+    def __init__(self, url: str, status: int, limit: int):
+        super().__init__(f"GET {redact(url)} answered with more than {limit} bytes", why=f"HTTP {status}",
+                         hint="the server ignored the request's Range header")
+        self.status = status
 
 
 class Reply:
@@ -47,9 +59,20 @@ class Reply:
             raise Truncated(received, self._length)
         self._complete = True
 
-    def read(self) -> bytes:
-        """The whole raw body (still content-encoded)."""
-        return b"".join(self.chunks())
+    def read(self, limit: Optional[int] = None) -> bytes:
+        """The whole raw body (still content-encoded). With `limit`, BodyTooLarge as soon as the
+        body is known to be larger (from Content-Length, else while reading)."""
+        if limit is None:
+            return b"".join(self.chunks())
+        if self._length is not None and self._length > limit:
+            raise BodyTooLarge(self.url, self.status, limit)
+        parts, size = [], 0
+        for chunk in self.chunks():
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge(self.url, self.status, limit)
+            parts.append(chunk)
+        return b"".join(parts)
 
     def close(self) -> None:
         self._lease.release(reusable=self._complete and not self._resp.will_close)

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from packaging.metadata import Metadata
 from packaging.utils import InvalidName, canonicalize_name
 
 from pkm._used import mark_used
+from pkm.http import BodyTooLarge
 from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 
 from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 __all__ = ["SimpleIndex"]
 
 PageResult = Union[ProjectPage, NotFound, Offline]
+# A wheel a server sends whole for a range request is used from memory up to this size, else
+# downloaded to a file (range answers themselves are far smaller: a 64 KiB tail, a central directory).
+_WHOLE_IN_MEMORY = 16 << 20
 
 
 def _header(response: "Response", name: str) -> str:
@@ -239,15 +244,13 @@ class SimpleIndex:
         try:
             if scheme == "file":
                 return metadata_from_zip(local_path(artifact.url), artifact.name)
-            data, whole = metadata_from_ranges(lambda spec: self._range(artifact, spec), artifact.name)
+            return self._read_wheel(artifact, lambda fetch: metadata_from_ranges(fetch, artifact.name),
+                                    lambda path: metadata_from_zip(path, artifact.name))
         except BadWheel as exc:
             raise PkmError(f"cannot read the metadata of {artifact.filename}", why=str(exc),
                            hint="the wheel on the index looks broken; try another version, or --no-binary") from None
         except OSError as exc:
             raise PkmError(f"cannot read {artifact.filename}", why=str(exc), hint="check the find-links path") from None
-        if whole is not None:
-            self._took_whole(artifact, whole)
-        return data
 
     def wheel_members(self, artifact: Artifact) -> List[str]:
         """The member names of a wheel (its files, as the zip lists them), without downloading it.
@@ -268,24 +271,39 @@ class SimpleIndex:
         try:
             if scheme == "file":
                 return members_from_zip(local_path(artifact.url))
-            names, whole = members_from_ranges(lambda spec: self._range(artifact, spec))
+            return self._read_wheel(artifact, members_from_ranges, members_from_zip)
         except BadWheel as exc:
             raise PkmError(f"cannot read the file list of {artifact.filename}", why=str(exc),
                            hint="the wheel on the index looks broken; try another version") from None
         except OSError as exc:
             raise PkmError(f"cannot read {artifact.filename}", why=str(exc), hint="check the find-links path") from None
-        if whole is not None:
-            self._took_whole(artifact, whole)
-        return names
 
-    def _took_whole(self, artifact: Artifact, whole: bytes) -> None:
-        """A range request answered with the whole wheel: check it, and hand it on to be kept."""
-        check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
-        if self._keep_wheel is not None and artifact.sha256:
-            self._keep_wheel(artifact.sha256, whole)
+    def _read_wheel(self, artifact: Artifact, from_ranges: Callable, from_file: Callable) -> Any:
+        """`from_ranges(fetch)` -> (answer, whole body or None) over range requests. A server that
+        ignores ranges sends the whole wheel: up to `_WHOLE_IN_MEMORY` bytes it is used as it came,
+        a larger one is downloaded to a file instead and read by `from_file(path)`. Either is
+        hash-checked and handed to `keep_wheel`."""
+        try:
+            answer, whole = from_ranges(lambda spec: self._range(artifact, spec))
+        except BodyTooLarge:
+            self._tmp_dir.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(dir=str(self._tmp_dir), prefix="whole-"))
+            try:
+                path = self.fetch_artifact(artifact, folder)
+                answer = from_file(path)
+                if self._keep_wheel is not None and artifact.sha256:
+                    self._keep_wheel(artifact.sha256, path)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            return answer
+        if whole is not None:
+            check_hashes(whole, artifact.hashes, what=artifact.filename, url=artifact.url)
+            if self._keep_wheel is not None and artifact.sha256:
+                self._keep_wheel(artifact.sha256, whole)
+        return answer
 
     def _range(self, artifact: Artifact, spec: str) -> Tuple[int, str, bytes]:
-        response = self._client.get(artifact.url, headers={"Range": spec}, cache=False)
+        response = self._client.get(artifact.url, headers={"Range": spec}, cache=False, max_bytes=_WHOLE_IN_MEMORY)
         if response.status not in (200, 206):
             raise NetworkError(f"fetching {artifact.filename} failed with HTTP {response.status}",
                                hint="retry later; if it persists, check the index URL and credentials")

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from pkm.errors import NetworkError, NotFoundError, PkmError, UsageError
-from pkm.http import HttpClient, Response
+from pkm.http import BodyTooLarge, HttpClient, Response
 from support.server import LoopbackServer, Resource
 
 BODY = b"0123456789" * 300
@@ -225,6 +225,20 @@ def test_range_requests_get_206_or_the_whole_body(server, make_client):
     server.add("/plain", Resource(BODY, ranges=False))
     whole = client.get(server.url + "/plain", headers={"Range": "bytes=10-19"})
     assert (whole.status, whole.body) == (200, BODY)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_max_bytes_is_dropped_unread_and_its_connection_closed(server, make_client, chunked):
+    # A range request answered with the whole file: the caller said how much it will hold.
+    client = make_client()
+    server.add("/plain", Resource(BODY, ranges=False, chunked=chunked))
+    with pytest.raises(BodyTooLarge) as caught:
+        client.get(server.url + "/plain", headers={"Range": "bytes=-100"}, max_bytes=1000)
+    assert caught.value.status == 200 and len(server.log) == 1  # an answer, not a failure: no retry
+    small = client.get(server.url + "/file", headers={"Range": "bytes=0-99"}, max_bytes=1000)
+    assert (small.status, small.body) == (206, BODY[:100])
+    assert client.get(server.url + "/plain", max_bytes=len(BODY)).body == BODY  # exactly the limit is fine
+    assert server.connections == 2  # the dropped answer's connection was not reused
 
 
 def test_non_http_urls_are_refused(make_client):

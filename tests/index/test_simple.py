@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import threading
 import time
 import zipfile
@@ -19,6 +20,7 @@ import pytest
 from packaging.version import Version
 
 from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineError, PkmError, UsageError
+from pkm.http import BodyTooLarge
 from pkm.index import ACCEPT, NotFound, Offline, ProjectPage, SimpleIndex
 
 MAIN = "https://main.example/simple/"
@@ -49,7 +51,13 @@ class StubClient:
     def add(self, url, body=b"", *, status=200, content_type="application/octet-stream", ranges=True):
         self.routes[url] = (status, content_type, body, ranges)
 
-    def get(self, url, headers=None, cache=False):
+    def get(self, url, headers=None, cache=False, max_bytes=None):
+        response = self._get(url, headers)
+        if max_bytes is not None and len(response.body) > max_bytes:
+            raise BodyTooLarge(url, response.status, max_bytes)
+        return response
+
+    def _get(self, url, headers):
         with self._lock:
             self.requests.append((url, dict(headers or {})))
         if self.offline:
@@ -275,6 +283,22 @@ def test_a_whole_wheel_sent_for_a_range_is_handed_on_once_checked(client, tmp_pa
     index = make(ranged, tmp_path, keep_wheel=lambda sha, data: kept.append((sha, data)))
     assert index.core_metadata(index.project_page("demo").artifacts[0]).name == "demo"
     assert len(kept) == 1
+
+
+def test_a_large_wheel_sent_for_a_range_is_downloaded_to_a_file_not_held_in_memory(client, tmp_path, monkeypatch):
+    import pkm.index._simple as simple
+
+    monkeypatch.setattr(simple, "_WHOLE_IN_MEMORY", 100)  # the test wheel is larger than that
+    kept = []
+    body = wheel_bytes()
+    url = metadata_page(client, body, core_metadata=False, ranges=False)
+    index = make(client, tmp_path, keep_wheel=lambda sha, path: kept.append((sha, path.read_bytes())))
+    wheel = index.project_page("demo").artifacts[0]
+    assert index.core_metadata(wheel).name == "demo"
+    assert [u for u in client.urls() if u == url] == [url, url]  # the refused range answer, then the download
+    assert kept == [(hashlib.sha256(body).hexdigest(), body)]
+    assert "demo-1.0.dist-info/METADATA" in index.wheel_members(wheel)  # the file list, the same way
+    assert os.listdir(tmp_path / "tmp") == []  # the downloaded copy is handed on, not left behind
 
 
 def test_metadata_naming_another_project_is_refused(client, tmp_path):
