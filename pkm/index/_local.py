@@ -17,7 +17,8 @@ from pkm.errors import HashMismatchError, NotFoundError
 
 from ._model import Artifact, parse_artifact_filename, redact_url
 
-__all__ = ["Memo", "check_hashes", "check_file_hashes", "best_hash", "copy_verified", "local_path", "scan_directory", "sort_versions"]
+__all__ = ["Memo", "check_hashes", "check_file_hashes", "best_hash", "copy_verified", "local_path", "scan_directory", "sort_versions",
+           "write_cache_file"]
 
 T = TypeVar("T")
 
@@ -154,3 +155,20 @@ def sort_versions(versions) -> Tuple[str, ...]:
         except InvalidVersion:
             return (0, Version("0"), text)
     return tuple(sorted(set(versions), key=key))
+
+
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Write a cache entry whole (temp file + rename), its folder made on demand; failing quietly."""
+    tmp = None
+    try:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
+        except FileNotFoundError:  # the first file of its folder (asking first would cost every write a call)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written is only slower
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

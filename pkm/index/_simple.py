@@ -27,7 +27,8 @@ from pkm._used import mark_used
 from pkm.http import BodyTooLarge
 from pkm.errors import HashMismatchError, NetworkError, NotFoundError, OfflineError, PkmError, UsageError
 
-from ._local import Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory, sort_versions
+from ._local import (Memo, best_hash, check_file_hashes, check_hashes, copy_verified, local_path, scan_directory,
+                     sort_versions, write_cache_file)
 from ._model import (Artifact, NotFound, Offline, ProjectPage, Progress, name_and_version, page_artifact, redact_url,
                      unsafe_filename_reason)
 from ._parse import ACCEPT, MAX_PAGE_BYTES, page_flavour, parse_links_page, parse_project_page
@@ -170,7 +171,7 @@ class SimpleIndex:
         record = (content, (page.name, page.index_url, tuple(page.versions), tuple(page.skipped)),
                   tuple((a.filename, a.url, _plain(a.hashes), a.requires_python, a.yanked, _plain(a.core_metadata),
                          a.size, a.upload_time, a.index_url) for a in page.artifacts))
-        _write_atomic(path, marshal.dumps(record))
+        write_cache_file(path, marshal.dumps(record))
         return page
 
     def _load_find_links(self) -> Dict[str, List[Artifact]]:
@@ -223,7 +224,7 @@ class SimpleIndex:
         if raw is None:
             raw = self._fetch_metadata(artifact)
             if cached is not None:
-                _write_atomic(cached, raw)
+                write_cache_file(cached, raw)
         return _parse_metadata(artifact, raw)
 
     def _fetch_metadata(self, artifact: Artifact) -> bytes:
@@ -387,19 +388,3 @@ def _parse_metadata(artifact: Artifact, raw: bytes) -> Metadata:
                        why=f"expected {artifact.name} {artifact.version} from the file name",
                        hint="the index serves inconsistent files; report it to its maintainers")
     return metadata
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = None
-    try:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
-        except FileNotFoundError:  # the first file of its folder (asking first would cost every write a call)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pkm-", suffix=".part")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except OSError:  # a cache that cannot be written is only slower
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
