@@ -9,7 +9,15 @@ TYPE_CHECKING = False  # the quick start path imports no typing or pathlib (READ
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["INDEX_OPTIONS", "add_global_options", "add_index_options", "add_install_options", "cli_settings"]
+__all__ = ["INDEX_OPTIONS", "add_global_options", "add_index_options", "add_install_options", "cli_settings",
+           "path_arg"]
+
+
+def path_arg(value: str):
+    """argparse `type` for a path option: a `pathlib.Path`, imported only when the option is given."""
+    from pathlib import Path
+
+    return Path(value)
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool = True) -> None:

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         command = command[1:]
     if not command:
         raise UsageError("nothing to run", hint="pkm exec CMD [ARGS...], e.g. `pkm exec python -V`")
-    from pkm.cli.sync import defaults, record_sync, unchanged_since_sync
+    from pkm.cli._sync_stamp import record_sync, unchanged_since_sync
+    from pkm.cli.sync import defaults
 
     pyproject = read_pyproject(args.project)
     plain = defaults()

@@ -18,23 +18,26 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
-from typing import Any, List, Optional
 
 from pkm.cli._context import Context
-from pkm.cli._options import add_index_options, add_install_options
+from pkm.cli._options import add_index_options, add_install_options, path_arg
 from pkm.errors import PkmError, UsageError
 
-__all__ = ["add_arguments", "defaults", "record_sync", "run", "sync_project", "unchanged_since_sync"]
+TYPE_CHECKING = False  # a sync with nothing to do imports no typing or pathlib (README, Development)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, List, Optional
+
+__all__ = ["add_arguments", "defaults", "run", "sync_project"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lock", type=Path, metavar="FILE",
+    parser.add_argument("--lock", type=path_arg, metavar="FILE",
                         help="the PEP 751 lock file to sync with (default: the project's pylock.toml)")
     parser.add_argument("--env", metavar="PATH",
                         help="the virtual environment to sync (with --lock it must be named: sync removes packages)")
     project = parser.add_argument_group("project options")
-    project.add_argument("--project", type=Path, metavar="PATH", help="the project (default: the nearest upward)")
+    project.add_argument("--project", type=path_arg, metavar="PATH", help="the project (default: the nearest upward)")
     project.add_argument("--group", action="append", default=[], metavar="NAME",
                          help="also install this dependency group (repeatable)")
     project.add_argument("--no-dev", action="store_true", help="leave out the `dev` group")
@@ -117,6 +120,8 @@ def _extras(project: Any, args: argparse.Namespace) -> List[str]:
 
 
 def _project_venv(project: Any, args: argparse.Namespace, ctx: Context) -> Path:
+    from pathlib import Path
+
     if args.env is not None:
         return Path(args.env)
     active = os.environ.get("VIRTUAL_ENV")
@@ -148,78 +153,28 @@ def defaults(**overrides: Any) -> argparse.Namespace:
 
 
 def _sync_project(args: argparse.Namespace, ctx: Context, start: float) -> int:
-    from pkm.project import find_project, load_project
+    from pkm.cli._sync_stamp import record_sync, unchanged_since_sync
+    from pkm.project import nearest_pyproject
 
-    path = find_project(Path.cwd(), args.project)
+    path = nearest_pyproject(os.getcwd(), None if args.project is None else str(args.project))
     if unchanged_since_sync(path, args):
         # Nothing changed since the last sync: the same pyproject, lock, options and installed
         # distributions. Say so without parsing anything (no TOML, no lock, no probe).
-        ctx.console.summary(f"Already in sync: {path.parent / '.venv'} matches {path.parent / 'pylock.toml'}",
-                           data={"environment": str(path.parent / ".venv"), "added": [], "changed": [],
-                                 "removed": [], "seconds": 0.0})
+        root = os.path.dirname(path)
+        venv, lock = os.path.join(root, ".venv"), os.path.join(root, "pylock.toml")
+        ctx.console.summary(f"Already in sync: {venv} matches {lock}",
+                           data={"environment": venv, "added": [], "changed": [], "removed": [], "seconds": 0.0})
         return 0
-    code = sync_project(load_project(path), args, ctx, start)
+    from pathlib import Path
+
+    from pkm.project import load_project
+
+    code = sync_project(load_project(Path(path)), args, ctx, start)
     if code == 0:
         record_sync(path, args)
     return code
 
 
-_STAMP = ".pkm-sync-stamp"
-
-
-def unchanged_since_sync(pyproject: Path, args: argparse.Namespace) -> bool:
-    """Whether the project's `.venv` was synced with these options and nothing changed since."""
-    stamp = _stamp(pyproject, args)
-    return stamp is not None and _read(pyproject.parent / ".venv" / _STAMP) == stamp
-
-
-def record_sync(pyproject: Path, args: argparse.Namespace) -> None:
-    """Remember a successful sync (after it: the sync may have written the lock)."""
-    stamp = _stamp(pyproject, args)
-    if stamp is not None:
-        try:
-            (pyproject.parent / ".venv" / _STAMP).write_text(stamp, encoding="ascii")
-        except OSError:
-            pass  # only a shortcut: the next sync does the full check
-
-
-def _read(path: Path) -> Optional[str]:
-    try:
-        return path.read_text(encoding="ascii")
-    except (OSError, ValueError):
-        return None
-
-
-def _stamp(pyproject: Path, args: argparse.Namespace) -> Optional[str]:
-    """A digest of everything a plain project sync depends on, or None when the shortcut does not
-    apply (other options, a workspace, no venv or lock yet). Cost: three small reads, one listdir."""
-    import hashlib
-    import sys
-
-    from pkm import __version__
-
-    if (args.env or args.env_name or args.package or args.active or args.reinstall or args.frozen
-            or os.environ.get("VIRTUAL_ENV")):
-        return None
-    root = pyproject.parent
-    try:
-        texts = [pyproject.read_bytes(), (root / "pylock.toml").read_bytes()]
-        for parent in root.parents:  # a member of a workspace above: not for the shortcut
-            candidate = parent / "pyproject.toml"
-            if candidate.is_file() and b"workspace" in candidate.read_bytes():
-                return None
-        sites = sorted((root / ".venv" / "lib").glob("python*/site-packages"))
-        listing = sorted(name for site in sites for name in os.listdir(site))
-    except OSError:
-        return None
-    if b"workspace" in texts[0] or not sites:
-        return None
-    options = repr((sorted(args.group), args.no_dev, args.no_default_groups, sorted(args.extra), args.all_extras,
-                    args.link_mode, __version__, sys.executable))
-    digest = hashlib.sha256(options.encode())
-    for data in texts + ["\0".join(listing).encode("utf-8", "surrogateescape")]:
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
 
 
 def sync_project(project: Any, args: argparse.Namespace, ctx: Context, start: float) -> int:

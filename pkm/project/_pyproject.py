@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional
 
 from pkm._toml import key_line, parse_toml, read_text
-from pkm.errors import InputFileError, NotFoundError
+from pkm.errors import InputFileError
 
 __all__ = ["Project", "find_project", "load_project", "parse_project", "requirement_list"]
 
@@ -73,17 +73,9 @@ class Project(NamedTuple):
 
 def find_project(start: Path, explicit: Optional[Path] = None) -> Path:
     """The pyproject.toml of `--project PATH` (a directory or the file), else the nearest one upward."""
-    if explicit is not None:
-        path = explicit / "pyproject.toml" if explicit.is_dir() else explicit
-        if not path.is_file():
-            raise NotFoundError(f"no pyproject.toml at {explicit}", hint="pass a project directory to --project")
-        return path.resolve()
-    for directory in (start.resolve(), *start.resolve().parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    raise NotFoundError(f"no pyproject.toml in {start} or any directory above it",
-                        hint="run it inside a project, create one with `pkm new NAME`, or pass --project PATH")
+    from pkm.project._find import nearest_pyproject
+
+    return Path(nearest_pyproject(str(start), None if explicit is None else str(explicit)))
 
 
 def requirement_list(values: Any, path: Any, text: str, key: str, table: Optional[str]) -> List[Any]:

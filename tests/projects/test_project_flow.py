@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 import pytest
@@ -171,6 +173,19 @@ def test_named_environments_have_their_own_venv_lock_and_groups(pkm, shelf):
         '[project]\nname = "p"\nversion = "1"\n[tool.pkm.envs.bad]\npython = 3\n')
     code, _, err = pkm("sync", "--env-name", "bad")
     assert code == 2 and "[tool.pkm.envs.bad] takes python (a string)" in err
+
+
+def test_a_no_op_sync_imports_no_toml_pathlib_typing_or_hashlib(pkm, shelf):
+    # `pkm sync` with nothing to do is measured against `uv sync` (README, Performance).
+    (pkm.work / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\ndependencies = ["lib==1.0"]\n')
+    assert pkm("sync")[0] == 0
+    code = ("import sys; from pkm.cli import main\n"
+            "assert main(['sync', '-q']) == 0\n"
+            "print(sorted(m for m in ('pathlib', 'typing', 'hashlib', 'tomllib', 'tomli', 'packaging', 'json',"
+            " 'pkm.project._pyproject', 'pkm.lock', 'pkm.install') if m in sys.modules))")
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=pkm.work, capture_output=True, text=True, env=environ)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
 
 
 def test_a_no_op_sync_takes_the_shortcut_until_something_changes(pkm, shelf):
