@@ -12,27 +12,30 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional
+from collections import namedtuple
 
 from pkm.cli._context import Context
 from pkm.errors import NotFoundError, PkmError
+
+TYPE_CHECKING = False  # a warm `pkm exec` / `pkm run` imports no typing or pathlib (README, Development)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Dict, List, Mapping, Optional
 
 __all__ = ["Pyproject", "add_venv_options", "command_environ", "read_pyproject", "run_process", "synced_venv"]
 
 _STAMP = ".pkm-synced-lock"  # in the venv: sha256 of the pylock.toml it was last synced with here
 
 
-class Pyproject(NamedTuple):
-    """A pyproject.toml as read, before any check of `[project]` (tasks and variables need none)."""
+class Pyproject(namedtuple("Pyproject", "path text data")):
+    """A pyproject.toml as read, before any check of `[project]` (tasks and variables need none):
+    `path` (a resolved path string), `text`, `data` (parsed only when it may hold `tool.pkm`)."""
 
-    path: Path
-    text: str
-    data: Dict[str, Any]
+    __slots__ = ()
 
     @property
-    def root(self) -> Path:
-        return self.path.parent
+    def root(self) -> str:
+        return os.path.dirname(self.path)
 
 
 class CommandNotFound(NotFoundError):
@@ -44,7 +47,9 @@ class CommandNotExecutable(PkmError):
 
 
 def add_venv_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", type=Path, metavar="PATH", help="the project (default: the nearest upward)")
+    from pkm.cli._options import path_arg
+
+    parser.add_argument("--project", type=path_arg, metavar="PATH", help="the project (default: the nearest upward)")
     parser.add_argument("--frozen", action="store_true",
                         help="sync from the lock as it is: a missing or stale lock is an error, never re-locked")
     parser.add_argument("--no-sync", action="store_true", help="use .venv as it is (it must exist)")
@@ -54,10 +59,10 @@ def read_pyproject(explicit: Optional[Path] = None, *, quiet_missing: bool = Fal
     """The nearest pyproject.toml upward (or `--project PATH`), parsed only when it may hold a `tool.pkm`
     table (so a run in another project pays no TOML parse). None when there is none and `quiet_missing`."""
     from pkm._toml import parse_toml, read_text
-    from pkm.project import find_project
+    from pkm.project import nearest_pyproject
 
     try:
-        path = find_project(Path.cwd(), explicit)
+        path = nearest_pyproject(os.getcwd(), None if explicit is None else os.fspath(explicit))
     except NotFoundError:
         if quiet_missing and explicit is None:
             return None
@@ -66,7 +71,7 @@ def read_pyproject(explicit: Optional[Path] = None, *, quiet_missing: bool = Fal
     return Pyproject(path, text, parse_toml(text, path) if "pkm" in text else {})
 
 
-def command_environ(pyproject: Optional[Pyproject], venv: Optional[Path] = None,
+def command_environ(pyproject: Optional[Pyproject], venv: "str | os.PathLike[str] | None" = None,
                     extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
     """os.environ plus the project's variables (never replacing one already set), then `extra`
     (a task's own env, which does replace), then the venv activated: VIRTUAL_ENV, its bin first on PATH."""
@@ -74,13 +79,13 @@ def command_environ(pyproject: Optional[Pyproject], venv: Optional[Path] = None,
     if pyproject is not None:
         from pkm.project._dotenv import project_variables
 
-        environ.update(project_variables(pyproject.root, pyproject.data, pyproject.text, str(pyproject.path),
-                                         os.environ))
+        environ.update(project_variables(pyproject.root, pyproject.data, pyproject.text, pyproject.path, os.environ))
     environ.update(extra or {})
     if venv is not None:
-        environ["VIRTUAL_ENV"] = str(venv)
-        environ["PATH"] = os.pathsep.join([str(venv / "bin")] + [p for p in environ.get("PATH", "").split(os.pathsep)
-                                                                  if p and p != str(venv / "bin")])
+        bin_dir = os.path.join(os.fspath(venv), "bin")
+        environ["VIRTUAL_ENV"] = os.fspath(venv)
+        environ["PATH"] = os.pathsep.join([bin_dir] + [p for p in environ.get("PATH", "").split(os.pathsep)
+                                                       if p and p != bin_dir])
         environ.pop("PYTHONHOME", None)  # it would point the venv's python at another prefix
     return environ
 
@@ -134,7 +139,7 @@ def synced_venv(project: Any, ctx: Context, *, frozen: bool = False, no_sync: bo
     return project.venv.absolute()
 
 
-def run_process(argv: List[str], environ: Mapping[str, str], cwd: Optional[Path] = None) -> int:
+def run_process(argv: List[str], environ: Mapping[str, str], cwd: "str | os.PathLike[str] | None" = None) -> int:
     """Run `argv` (looked up on environ's PATH) and wait; its exit code (128+N when killed by signal N).
     Ctrl-C reaches the child from the terminal; pkm waits for it instead of dying first.
     On POSIX without `cwd` the child is spawned with `os.posix_spawn` (no `subprocess` import:

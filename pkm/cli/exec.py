@@ -14,6 +14,7 @@ already set in the environment wins). The exit code is the command's.
 from __future__ import annotations
 
 import argparse
+import os
 
 from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
@@ -33,7 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from pkm.cli._project_env import command_environ, read_pyproject, run_process, synced_venv
-    from pkm.project import parse_project
 
     command = list(args.argv)
     if command[:1] == ["--"]:
@@ -45,11 +45,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     pyproject = read_pyproject(args.project)
     plain = defaults()
+    own = os.path.abspath(os.path.join(pyproject.root, ".venv"))
     if unchanged_since_sync(pyproject.path, plain):  # synced, nothing changed: no parse, no lock read
-        venv = (pyproject.root / ".venv").absolute()
+        venv = own
     else:
+        from pkm.project import parse_project
+
         venv = synced_venv(parse_project(pyproject.text, pyproject.path), ctx, frozen=args.frozen,
                            no_sync=args.no_sync)
-        if not args.no_sync and venv == (pyproject.root / ".venv").absolute():
+        if not args.no_sync and os.fspath(venv) == own:
             record_sync(pyproject.path, plain)
     return run_process(command, command_environ(pyproject, venv))

@@ -24,11 +24,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, List
 
 from pkm.cli._context import Context
 from pkm.cli._options import add_index_options
 from pkm.errors import UsageError
+
+TYPE_CHECKING = False  # `pkm run` starts the runtime: it imports no typing (README, Development)
+if TYPE_CHECKING:
+    from typing import Any, List
 
 __all__ = ["add_arguments", "run", "runtime_options"]
 

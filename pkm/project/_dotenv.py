@@ -17,11 +17,14 @@ then the variables already set in the environment, which always win.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple
 
 from pkm.errors import InputFileError
+
+TYPE_CHECKING = False  # `pkm exec` / `pkm run` import no typing or pathlib (README, Development)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Mapping, Optional, Tuple
 
 __all__ = ["parse_dotenv", "project_variables", "tool_env"]
 
@@ -122,14 +125,14 @@ def tool_env(data: Mapping[str, Any], text: str, path: str) -> Dict[str, str]:
     return dict(table)
 
 
-def project_variables(root: Path, data: Mapping[str, Any], text: str, path: str,
+def project_variables(root: str | os.PathLike[str], data: Mapping[str, Any], text: str, path: str,
                       environ: Mapping[str, str]) -> Dict[str, str]:
     """What the project adds to `environ`: `[tool.pkm.env]`, overlaid by `root/.env`, minus every
     name `environ` already sets (those win). Cost: reading .env when it exists."""
     from pkm._toml import read_text
 
     values = tool_env(data, text, path)
-    dotenv = root / ".env"
-    if dotenv.is_file():
-        values.update(parse_dotenv(read_text(dotenv), str(dotenv), environ))
+    dotenv = os.path.join(os.fspath(root), ".env")
+    if os.path.isfile(dotenv):
+        values.update(parse_dotenv(read_text(dotenv), dotenv, environ))
     return {key: value for key, value in values.items() if key not in environ}

@@ -12,6 +12,7 @@ Dependency groups follow PEP 735 through `packaging.dependency_groups`
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional
 
@@ -122,10 +123,12 @@ def load_project(path: Path) -> Project:
     return parse_project(read_text(path), path)
 
 
-def parse_project(text: str, path: Path) -> Project:
+def parse_project(text: str, path: "str | os.PathLike[str]") -> Project:
     """Check the pyproject `text` (of the file at `path`, written or about to be). Without a
     [project] table but with [tool.pkm.workspace] it is a virtual workspace root (`virtual`)."""
     from packaging.utils import canonicalize_name
+
+    path = Path(path)
 
     data = parse_toml(text, path)
     project = data.get("project")

@@ -175,12 +175,14 @@ def test_named_environments_have_their_own_venv_lock_and_groups(pkm, shelf):
     assert code == 2 and "[tool.pkm.envs.bad] takes python (a string)" in err
 
 
-def test_a_no_op_sync_imports_no_toml_pathlib_typing_or_hashlib(pkm, shelf):
-    # `pkm sync` with nothing to do is measured against `uv sync` (README, Performance).
+@pytest.mark.parametrize("command", [["sync", "-q"], ["exec", "true"]], ids=["sync", "exec"])
+def test_a_no_op_sync_or_exec_imports_no_toml_pathlib_typing_or_hashlib(pkm, shelf, command):
+    # `pkm sync` with nothing to do and `pkm exec` in a synced project are measured against
+    # `uv sync` and `uv run` (README, Performance).
     (pkm.work / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\ndependencies = ["lib==1.0"]\n')
     assert pkm("sync")[0] == 0
     code = ("import sys; from pkm.cli import main\n"
-            "assert main(['sync', '-q']) == 0\n"
+            f"assert main({command!r}) == 0\n"
             "print(sorted(m for m in ('pathlib', 'typing', 'hashlib', 'tomllib', 'tomli', 'packaging', 'json',"
             " 'pkm.project._pyproject', 'pkm.lock', 'pkm.install') if m in sys.modules))")
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
