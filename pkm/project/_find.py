@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from pkm.errors import NotFoundError
+from pkm.project.settings import find_pyproject
 
 __all__ = ["nearest_pyproject"]
 
@@ -18,13 +19,8 @@ def nearest_pyproject(start: str, explicit: "str | None" = None) -> str:
         if not os.path.isfile(path):
             raise NotFoundError(f"no pyproject.toml at {explicit}", hint="pass a project directory to --project")
         return os.path.realpath(path)
-    directory = os.path.realpath(start)
-    while True:
-        candidate = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            raise NotFoundError(f"no pyproject.toml in {start} or any directory above it",
-                                hint="run it inside a project, create one with `pkm new NAME`, or pass --project PATH")
-        directory = parent
+    found = find_pyproject(start)
+    if found is None:
+        raise NotFoundError(f"no pyproject.toml in {start} or any directory above it",
+                            hint="run it inside a project, create one with `pkm new NAME`, or pass --project PATH")
+    return found

@@ -295,14 +295,11 @@ def _save(request: Dict[str, Any], data: Dict[str, Any], session: Session) -> No
         return
     from pkm_runtime import manifest
 
-    from pkm.run._view import view_key
-
     manifest.write(request["manifest"], data)
     digests = sorted(Path(e["tree"]).name for e in data["distributions"])
     if digests:
-        view = view_key(data)
-        session.ctx.store().add_root(Path(request["manifest"]), "runtime", trees=digests, blobs=digests,
-                                     views=[view] if view else [])
+        views = [os.path.basename(data["view"])] if data.get("view") else []  # a view's directory is its key
+        session.ctx.store().add_root(Path(request["manifest"]), "runtime", trees=digests, blobs=digests, views=views)
 
 
 def prepare(request: Dict[str, Any]) -> Dict[str, Any]:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
-__all__ = ["attach_view", "view_key"]
+__all__ = ["attach_view"]
 
 
 def attach_view(data: Dict[str, Any], store: Any) -> List[str]:
@@ -44,12 +44,6 @@ def attach_view(data: Dict[str, Any], store: Any) -> List[str]:
         dist["in_view"] = True
     data["view"] = view
     return reasons
-
-
-def view_key(data: Dict[str, Any]) -> Optional[str]:
-    """The key of the manifest's view (for the store's roots), or None."""
-    view = data.get("view")
-    return os.path.basename(view) if view else None
 
 
 def _moved(path: str, roots: List[Any]) -> str:

@@ -19,7 +19,7 @@ import os
 import struct
 from typing import BinaryIO, Iterable, List, Optional, Tuple
 
-__all__ = ["is_shared_object_name", "run_paths", "outside_run_paths"]
+__all__ = ["import_path", "is_shared_object_name", "run_paths", "outside_run_paths"]
 
 _PT_LOAD, _PT_DYNAMIC = 1, 2
 _SHT_DYNAMIC = 6
@@ -178,8 +178,9 @@ def _target(rel: str, entry: str) -> Optional[str]:
     return "/".join(parts)
 
 
-def _import_path(rel: str) -> Optional[str]:
-    """`rel` as seen from the import root: `<name>.data/purelib|platlib/` lifted, other `.data` None."""
+def import_path(rel: str) -> Optional[str]:
+    """A tree's file `rel` (POSIX) as seen from its import root: `<name>.data/purelib|platlib/`
+    lifted to the top, other `.data` files None (not importable). Views place files by it too."""
     top, _, rest = rel.partition("/")
     if top.endswith(".data"):
         kind, _, inner = rest.partition("/")
@@ -198,13 +199,13 @@ def outside_run_paths(tree: str, files: Iterable[str]) -> List[str]:
         return []
     dirs = {""}
     for rel in files:
-        inner = _import_path(rel)
+        inner = import_path(rel)
         while inner:
             inner = inner.rpartition("/")[0]
             dirs.add(inner)
     found = []
     for rel in files:
-        inner = _import_path(rel)
+        inner = import_path(rel)
         if inner is None or not is_shared_object_name(rel.rsplit("/", 1)[-1]):
             continue
         for entry in run_paths(os.path.join(tree, *rel.split("/"))):

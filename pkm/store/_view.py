@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Set
 from pkm._used import mark_used
 from pkm.errors import NotFoundError
 from pkm.store._atomic import atomic_write, publish_dir, remove_tree
+from pkm.store._elf import import_path
 from pkm.store._filelist import FILE_LIST, tree_files
 from pkm.store._members import MARKER
 
@@ -43,7 +44,6 @@ __all__ = ["VIEWS", "VIEW_MARKER", "add_bytecode", "add_view", "remove_view", "v
 VIEWS = "views-v1"
 VIEW_MARKER = ".pkm-view"
 _VERSION = 1
-_IMPORT_ROOTS = ("purelib", "platlib")
 
 
 def view_key(digests: Sequence[str]) -> str:
@@ -126,23 +126,12 @@ def remove_view(store: Store, path: Path) -> None:
     remove_tree(doomed)
 
 
-def _target(rel: str) -> Optional[str]:
-    """Where a tree's file goes in the view (POSIX, relative), or None when it stays out."""
-    if rel in (MARKER, FILE_LIST):
-        return None
-    top, _, rest = rel.partition("/")
-    if top.endswith(".data"):
-        kind, _, inner = rest.partition("/")
-        return inner if kind in _IMPORT_ROOTS and inner else None
-    return rel
-
-
 def _merge(tree: Path, view: Path, seen: Set[str]) -> int:
     """Link every file of `tree` into `view` unless `seen` has its place; returns how many were copied."""
     copied = 0
     made: Set[str] = set()
     for rel, source, _st in sorted(tree_files(tree, ignore=(MARKER, FILE_LIST))):
-        target = _target(rel)
+        target = import_path(rel)
         if target is None or target in seen:
             continue
         dest = os.path.join(str(view), *target.split("/"))
